@@ -1,0 +1,200 @@
+//! `copyexec`: the "File Copy and Execution" hunt on exported Defender data, from a terminal.
+
+mod inputs;
+mod output;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::time::{parse_offset, DateOrder};
+use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Did someone copy a program onto a device over SMB and run it?
+///
+/// Reads Defender for Endpoint exports (portal CSV, Sentinel CSV, Advanced Hunting API JSON,
+/// Streaming API JSON; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
+/// DeviceFileEvents and DeviceProcessEvents, and reproduces Microsoft's hunting query
+/// "File Copy and Execution" row for row. Nothing leaves the machine.
+#[derive(Parser)]
+#[command(name = "copyexec", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the query's result rows as CSV (the exact rows the KQL engine returns).
+    Rows(Common),
+    /// Group the rows into copy→execute chains, with the evidence of each step.
+    Chains {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ChainFormat::Table)]
+        format: ChainFormat,
+        /// Do not read the full original rows of the chains' events again.
+        #[arg(long)]
+        no_evidence: bool,
+    },
+    /// Print the query text with the given tolerance, to run it in Sentinel or Defender.
+    Kql {
+        /// `ToleranceInSeconds`.
+        #[arg(long, default_value_t = DEFAULT_TOLERANCE_SECONDS, value_parser = tolerance)]
+        tolerance: i64,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Files or folders (read recursively) of exports.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The query's `ToleranceInSeconds`: every step must fall within this many seconds after
+    /// the inbound connection.
+    #[arg(long, default_value_t = DEFAULT_TOLERANCE_SECONDS, value_parser = tolerance)]
+    tolerance: i64,
+    /// Time zone of timestamps written without one (the portal exports in the zone of its
+    /// settings and does not say which): `UTC`, `+02:00`, `-0530`.
+    #[arg(long, default_value = "UTC", value_parser = offset)]
+    timezone: i32,
+    /// Day/month order of numeric dates such as 05/12/2024; `auto` infers it per file and
+    /// refuses to guess when the file does not tell.
+    #[arg(long, value_enum, default_value_t = OrderArg::Auto)]
+    date_order: OrderArg,
+    /// No progress and no per-file summary on stderr (diagnostics are still printed).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OrderArg {
+    Auto,
+    Mdy,
+    Dmy,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ChainFormat {
+    Table,
+    Json,
+}
+
+fn tolerance(s: &str) -> Result<i64, String> {
+    let v: i64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of seconds"))?;
+    if !(0..=86_400 * 366).contains(&v) {
+        return Err("must be between 0 and 31622400 seconds".into());
+    }
+    Ok(v)
+}
+
+fn offset(s: &str) -> Result<i32, String> {
+    parse_offset(s).ok_or_else(|| format!("{s:?} is not a UTC offset such as UTC, +02:00 or -0530"))
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("copyexec: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
+    let files = inputs::expand(&common.paths)?;
+    if files.is_empty() {
+        bail!("no files found under the given paths");
+    }
+    let options = LoadOptions {
+        offset_minutes: common.timezone,
+        date_order: match common.date_order {
+            OrderArg::Auto => DateOrder::Auto,
+            OrderArg::Mdy => DateOrder::Mdy,
+            OrderArg::Dmy => DateOrder::Dmy,
+        },
+    };
+    let show_progress = !common.quiet && io::stderr().is_terminal();
+    let mut loader = Loader::new(options);
+    for path in &files {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        let name = path.display().to_string();
+        let mut progress = output::Progress::new(&name, size, show_progress);
+        let _ = loader.add_input(&name, size, file, &mut |bytes| {
+            progress.update(bytes);
+            true
+        });
+        progress.done();
+    }
+    Ok((Dataset::new(loader.finish()), files))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Rows(common) => {
+            let (data, _) = load(&common)?;
+            output::print_diagnostics(&data, common.quiet);
+            let rows = data.rows(common.tolerance);
+            let stdout = io::stdout().lock();
+            data.write_rows_csv(&rows, io::BufWriter::new(stdout))?;
+            Ok(exit_code(&data))
+        }
+        Command::Chains {
+            common,
+            format,
+            no_evidence,
+        } => {
+            let (data, files) = load(&common)?;
+            output::print_diagnostics(&data, common.quiet);
+            let rows = data.rows(common.tolerance);
+            let mut chains = data.chains(&rows, common.tolerance);
+            if !no_evidence {
+                inputs::read_evidence(&data, &files, &mut chains);
+            }
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            match format {
+                ChainFormat::Json => {
+                    let doc = data.document(common.tolerance, rows.len(), chains);
+                    serde_json::to_writer_pretty(&mut out, &doc)?;
+                    writeln!(out)?;
+                }
+                ChainFormat::Table => output::print_chains(&mut out, &data, &chains, rows.len())?,
+            }
+            out.flush()?;
+            Ok(exit_code(&data))
+        }
+        Command::Kql { tolerance } => {
+            print!(
+                "{}",
+                copyexec_core::SEED_QUERY.replacen(
+                    "let ToleranceInSeconds = 5;",
+                    &format!("let ToleranceInSeconds = {tolerance};"),
+                    1,
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// 0 when every input was analysed, 1 when some stream could not be analysed at all.
+fn exit_code(data: &Dataset) -> ExitCode {
+    if data.reports().iter().any(|r| r.skipped.is_some()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,223 @@
+//! What the CLI prints for people: progress, per-file summaries, diagnostics, chain tables.
+//!
+//! Log values are attacker-controlled; anything printed for a terminal goes through
+//! [`visible`], so an escape sequence in a file name cannot rewrite the screen.
+
+use copyexec_core::chains::{Chain, Event};
+use copyexec_core::diag::Severity;
+use copyexec_core::time::TICKS_PER_SECOND;
+use copyexec_core::Dataset;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Control and invisible characters shown as `\u{…}` escapes.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
+        if invisible {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A one-line progress display on stderr.
+pub struct Progress {
+    name: String,
+    size: Option<u64>,
+    enabled: bool,
+    last: u64,
+}
+
+impl Progress {
+    pub fn new(name: &str, size: Option<u64>, enabled: bool) -> Self {
+        Progress {
+            name: visible(name),
+            size,
+            enabled,
+            last: 0,
+        }
+    }
+
+    pub fn update(&mut self, bytes: u64) {
+        if !self.enabled || bytes < self.last + (4 << 20) {
+            return;
+        }
+        self.last = bytes;
+        match self.size {
+            Some(total) if total > 0 => eprint!(
+                "\r\x1b[Kreading {} {:>3}% ({} of {} MB)",
+                self.name,
+                bytes * 100 / total,
+                bytes >> 20,
+                total >> 20
+            ),
+            _ => eprint!("\r\x1b[Kreading {} {} MB", self.name, bytes >> 20),
+        }
+    }
+
+    pub fn done(&mut self) {
+        if self.enabled && self.last > 0 {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// Per-stream summary (unless quiet) and every diagnostic, on stderr.
+pub fn print_diagnostics(data: &Dataset, quiet: bool) {
+    let mut err = io::stderr().lock();
+    for r in data.reports() {
+        if !quiet {
+            let tables: Vec<String> = r
+                .tables
+                .iter()
+                .map(|(t, s)| {
+                    let skipped: u64 = s.skipped.values().sum();
+                    let mut line = format!("{t}: {} rows, {} usable", s.read, s.used);
+                    if skipped > 0 {
+                        let _ = write!(line, ", {skipped} skipped");
+                    }
+                    line
+                })
+                .collect();
+            let format = r.format.map(|f| f.describe()).unwrap_or("not recognised");
+            let _ = writeln!(err, "{}: {format}; {}", visible(&r.name), tables.join("; "));
+            if !r.timestamps.zone.is_empty() {
+                let mut ts = format!("  timestamps: time zone {}", r.timestamps.zone);
+                if let Some(res) = &r.timestamps.resolution {
+                    let _ = write!(ts, ", resolution {res}");
+                }
+                if let Some(order) = &r.timestamps.date_order {
+                    let _ = write!(ts, ", {order}");
+                }
+                let _ = writeln!(err, "{ts}");
+            }
+            for (what, n) in &r.other_tables {
+                let _ = writeln!(err, "  not read: {n} rows of {}", visible(what));
+            }
+        }
+        for d in &r.diagnostics.items {
+            if quiet && d.severity == Severity::Info {
+                continue;
+            }
+            let _ = writeln!(err, "{}", visible(&d.to_string()));
+        }
+        for (kind, n) in &r.diagnostics.suppressed {
+            let _ = writeln!(
+                err,
+                "  … and {n} more {kind} problems in {}",
+                visible(&r.name)
+            );
+        }
+    }
+    for t in data.missing_tables() {
+        let _ = writeln!(err, "warning: no {t} loaded: no chain can match");
+    }
+}
+
+fn offset(ticks: i64) -> String {
+    let ms = ticks as f64 / (TICKS_PER_SECOND as f64 / 1000.0);
+    if ms.abs() >= 1000.0 {
+        format!("{:+.3} s", ms / 1000.0)
+    } else {
+        format!("{ms:+.1} ms")
+    }
+}
+
+fn key<'a>(e: &'a Event, name: &str) -> &'a str {
+    e.key
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Chains as a readable table.
+pub fn print_chains(
+    out: &mut impl Write,
+    data: &Dataset,
+    chains: &[Chain],
+    rows: usize,
+) -> io::Result<()> {
+    let t = data.totals(rows, chains.len());
+    writeln!(
+        out,
+        "{} chains from {} query rows ({} rows read, {} usable, {} skipped)",
+        chains.len(),
+        rows,
+        t.rows_read,
+        t.rows_used,
+        t.rows_skipped
+    )?;
+    for c in chains {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}  {} ({})",
+            c.id,
+            c.start.timestamp,
+            visible(&c.device_name),
+            visible(&c.device_id)
+        )?;
+        writeln!(out, "    path     {}", visible(&c.folder_path))?;
+        if !c.sha256.is_empty() {
+            writeln!(out, "    sha256   {}", visible(&c.sha256))?;
+        }
+        writeln!(
+            out,
+            "    from     {}  as {}",
+            visible(&c.remote_ips.join(", ")),
+            visible(&c.accounts.join(", "))
+        )?;
+        let mut steps: Vec<(i64, String)> = Vec::new();
+        for e in &c.connections {
+            steps.push((
+                e.offset_ticks,
+                format!(
+                    "connection {} from {}:{}",
+                    e.id,
+                    key(e, "RemoteIP"),
+                    key(e, "RemotePort")
+                ),
+            ));
+        }
+        for e in &c.logons {
+            steps.push((
+                e.offset_ticks,
+                format!(
+                    "logon {} {}\\{} from {:?}",
+                    e.id,
+                    key(e, "AccountDomain"),
+                    key(e, "AccountName"),
+                    key(e, "RemoteIP")
+                ),
+            ));
+        }
+        for e in &c.writes {
+            steps.push((
+                e.offset_ticks,
+                format!("write {} {}", e.id, key(e, "ActionType")),
+            ));
+        }
+        steps.push((
+            c.start.offset_ticks,
+            format!(
+                "start {} {}",
+                c.start.id,
+                key(&c.start, "ProcessCommandLine")
+            ),
+        ));
+        steps.sort_by_key(|s| s.0);
+        for (ticks, what) in steps {
+            writeln!(out, "    {:>11}  {}", offset(ticks), visible(&what))?;
+        }
+        for n in &c.notes {
+            writeln!(out, "    note: {}", visible(&n.message))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! A loaded data set and what can be asked of it: the query's rows for any tolerance, the
+//! chains, the evidence behind them, and the versioned JSON document the CLI, the app and the
+//! reports share.
+
+use crate::chains::{self, Chain};
+use crate::correlate::{self, JoinIndex, RowRef};
+use crate::evidence;
+use crate::load::{InputInfo, LoadOptions, Loaded, StreamReport};
+use crate::schema::Table;
+use crate::store::{Loc, Store};
+use crate::time::{format_offset, DateOrder};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Read};
+
+/// The `schema` value of the chains document; bumped on incompatible changes.
+pub const CHAINS_SCHEMA: &str = "copyexec.chains/1";
+
+/// The seed query's default `ToleranceInSeconds`.
+pub const DEFAULT_TOLERANCE_SECONDS: i64 = 5;
+
+/// Loaded events with their join index.
+pub struct Dataset {
+    loaded: Loaded,
+    index: JoinIndex,
+}
+
+/// One stream whose rows must be read again for evidence.
+pub struct EvidenceRequest {
+    /// Input to open (`Dataset::inputs`).
+    pub input: u32,
+    /// Stream within it.
+    pub stream: u32,
+    /// Rows wanted.
+    pub locs: BTreeSet<Loc>,
+}
+
+impl Dataset {
+    /// Indexes what was loaded.
+    pub fn new(loaded: Loaded) -> Self {
+        let index = JoinIndex::new(&loaded.store);
+        Dataset { loaded, index }
+    }
+
+    /// The events.
+    pub fn store(&self) -> &Store {
+        &self.loaded.store
+    }
+
+    /// Inputs as given.
+    pub fn inputs(&self) -> &[InputInfo] {
+        &self.loaded.inputs
+    }
+
+    /// One report per stream.
+    pub fn reports(&self) -> &[StreamReport] {
+        &self.loaded.reports
+    }
+
+    /// Reading settings.
+    pub fn options(&self) -> LoadOptions {
+        self.loaded.options
+    }
+
+    /// The query's rows for `ToleranceInSeconds = tolerance_seconds`.
+    pub fn rows(&self, tolerance_seconds: i64) -> Vec<RowRef> {
+        correlate::query(&self.loaded.store, &self.index, tolerance_seconds)
+    }
+
+    /// Writes rows in the `copyexec rows` CSV form.
+    pub fn write_rows_csv<W: io::Write>(&self, rows: &[RowRef], out: W) -> io::Result<()> {
+        correlate::write_rows_csv(&self.loaded.store, rows, out).map_err(io::Error::from)
+    }
+
+    /// Projected values of one row.
+    pub fn project(&self, row: RowRef) -> [String; 17] {
+        correlate::project(&self.loaded.store, row)
+    }
+
+    /// Chains of `rows`, without evidence.
+    pub fn chains(&self, rows: &[RowRef], tolerance_seconds: i64) -> Vec<Chain> {
+        chains::build(
+            &self.loaded.store,
+            &self.loaded.streams,
+            rows,
+            tolerance_seconds,
+        )
+    }
+
+    /// Which streams must be read again for the evidence of `chains`.
+    pub fn evidence_requests(&self, chains: &[Chain]) -> Vec<EvidenceRequest> {
+        evidence::wanted(&self.loaded.store, chains)
+            .into_iter()
+            .map(|(stream, locs)| EvidenceRequest {
+                input: self.loaded.streams[stream as usize].input,
+                stream,
+                locs,
+            })
+            .collect()
+    }
+
+    /// Reads the rows of `request` from its input's raw bytes.
+    pub fn read_evidence(
+        &self,
+        request: &EvidenceRequest,
+        raw: Box<dyn Read + '_>,
+    ) -> io::Result<HashMap<Loc, evidence::Fields>> {
+        evidence::read_stream(
+            raw,
+            &self.loaded.streams[request.stream as usize],
+            &request.locs,
+        )
+    }
+
+    /// Puts evidence rows into `chains`.
+    pub fn attach_evidence(&self, chains: &mut [Chain], rows: &HashMap<Loc, evidence::Fields>) {
+        evidence::attach(&self.loaded.store, chains, rows);
+    }
+
+    /// Tables with no rows loaded at all: no chain can match without them.
+    pub fn missing_tables(&self) -> Vec<Table> {
+        Table::ALL
+            .into_iter()
+            .filter(|t| {
+                !self
+                    .loaded
+                    .reports
+                    .iter()
+                    .any(|r| r.tables.get(t).is_some_and(|s| s.read > 0))
+            })
+            .collect()
+    }
+
+    /// Totals over all streams.
+    pub fn totals(&self, query_rows: usize, chains: usize) -> Totals {
+        let mut t = Totals {
+            query_rows: query_rows as u64,
+            chains: chains as u64,
+            ..Totals::default()
+        };
+        for r in &self.loaded.reports {
+            for s in r.tables.values() {
+                t.rows_read += s.read;
+                t.rows_used += s.used;
+                t.rows_filtered += s.filtered.values().sum::<u64>();
+                t.rows_skipped += s.skipped.values().sum::<u64>();
+            }
+            t.rows_other_tables += r.other_tables.values().sum::<u64>();
+            if r.skipped.is_some() {
+                t.streams_skipped += 1;
+            }
+        }
+        t
+    }
+
+    /// The chains document.
+    pub fn document(
+        &self,
+        tolerance_seconds: i64,
+        query_rows: usize,
+        chains: Vec<Chain>,
+    ) -> ChainsDocument {
+        let opts = self.loaded.options;
+        ChainsDocument {
+            schema: CHAINS_SCHEMA,
+            tool: Tool {
+                name: "copyexec",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            settings: SettingsDoc {
+                tolerance_seconds,
+                assumed_time_zone: format_offset(opts.offset_minutes),
+                date_order: opts.date_order,
+            },
+            inputs: self
+                .loaded
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(i, inp)| InputDoc {
+                    name: inp.name.clone(),
+                    size: inp.size,
+                    streams: self
+                        .loaded
+                        .reports
+                        .iter()
+                        .filter(|r| r.input as usize == i)
+                        .cloned()
+                        .collect(),
+                })
+                .collect(),
+            missing_tables: self
+                .missing_tables()
+                .into_iter()
+                .map(|t| MissingTable {
+                    table: t,
+                    message: format!("no {t} loaded: no chain can match"),
+                })
+                .collect(),
+            totals: self.totals(query_rows, chains.len()),
+            chains,
+        }
+    }
+}
+
+/// Row counts over all inputs.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    /// Rows of the four tables read.
+    pub rows_read: u64,
+    /// Rows that could take part in the query.
+    pub rows_used: u64,
+    /// Rows the query's own filters exclude.
+    pub rows_filtered: u64,
+    /// Rows that could not be read.
+    pub rows_skipped: u64,
+    /// Rows of other tables.
+    pub rows_other_tables: u64,
+    /// Streams not analysed at all.
+    pub streams_skipped: u64,
+    /// Rows of the query's result.
+    pub query_rows: u64,
+    /// Chains.
+    pub chains: u64,
+}
+
+/// The tool that wrote a document.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// `copyexec`.
+    pub name: &'static str,
+    /// Its version.
+    pub version: &'static str,
+}
+
+/// Settings a document was made with.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsDoc {
+    /// `ToleranceInSeconds`.
+    pub tolerance_seconds: i64,
+    /// Zone assumed for timestamps written without one.
+    pub assumed_time_zone: String,
+    /// Day/month order requested for numeric dates.
+    pub date_order: DateOrder,
+}
+
+/// An input and its streams.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputDoc {
+    /// Name as given.
+    pub name: String,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// What was found in it.
+    pub streams: Vec<StreamReport>,
+}
+
+/// A table with no rows at all.
+#[derive(Clone, Debug, Serialize)]
+pub struct MissingTable {
+    /// Which.
+    pub table: Table,
+    /// What it means.
+    pub message: String,
+}
+
+/// The chains document (`copyexec chains --format json`): see `docs/chains-schema.md`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainsDocument {
+    /// [`CHAINS_SCHEMA`].
+    pub schema: &'static str,
+    /// Producer.
+    pub tool: Tool,
+    /// Settings.
+    pub settings: SettingsDoc,
+    /// Inputs and what was read from them.
+    pub inputs: Vec<InputDoc>,
+    /// Tables with no rows.
+    pub missing_tables: Vec<MissingTable>,
+    /// Counts.
+    pub totals: Totals,
+    /// The chains.
+    pub chains: Vec<Chain>,
+}

@@ -1,0 +1,143 @@
+//! Reading the full original rows of the events in chains, and only those.
+//!
+//! Loading keeps a few values per event; a responder needs every field of the rows that
+//! matched. They are read again from their inputs by position: a second sequential pass over
+//! each stream that holds one, skipping everything else.
+
+use crate::chains::Chain;
+use crate::load::json::{row_at, value_text};
+use crate::load::{csv as csv_load, reopen_stream, StreamInfo, StreamKind};
+use crate::schema::Table;
+use crate::store::{Loc, Store};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, BufRead, Read};
+
+/// Original fields of a row, in source order.
+pub type Fields = Vec<(String, String)>;
+
+/// The locations of every event in `chains`, grouped by stream index.
+pub fn wanted(store: &Store, chains: &[Chain]) -> BTreeMap<u32, BTreeSet<Loc>> {
+    let mut out: BTreeMap<u32, BTreeSet<Loc>> = BTreeMap::new();
+    for c in chains {
+        for e in c
+            .connections
+            .iter()
+            .chain(&c.logons)
+            .chain(&c.writes)
+            .chain(std::iter::once(&c.start))
+        {
+            if let Some(loc) = loc_of(store, e.table, &e.id) {
+                out.entry(loc.stream).or_default().insert(loc);
+            }
+        }
+    }
+    out
+}
+
+/// The location of event `id` (`n3`, `p7`…).
+pub fn loc_of(store: &Store, table: Table, id: &str) -> Option<Loc> {
+    let i: usize = id.get(1..)?.parse().ok()?;
+    Some(match table {
+        Table::DeviceNetworkEvents => store.net.get(i)?.loc,
+        Table::DeviceLogonEvents => store.logons.get(i)?.loc,
+        Table::DeviceFileEvents => store.files.get(i)?.loc,
+        Table::DeviceProcessEvents => store.procs.get(i)?.loc,
+    })
+}
+
+/// Reads the rows at `locs` (all of stream `info`) from the input's raw bytes.
+pub fn read_stream(
+    raw: Box<dyn Read + '_>,
+    info: &StreamInfo,
+    locs: &BTreeSet<Loc>,
+) -> io::Result<HashMap<Loc, Fields>> {
+    let mut out = HashMap::new();
+    if locs.is_empty() {
+        return Ok(out);
+    }
+    let reader = reopen_stream(raw, info)?;
+    match &info.kind {
+        Some(StreamKind::Csv { delimiter, headers }) => {
+            let by_byte: HashMap<u64, Loc> = locs.iter().map(|l| (l.byte, *l)).collect();
+            let mut rdr = csv_load::reader_builder(*delimiter).from_reader(reader);
+            let mut rec = csv::ByteRecord::new();
+            let mut left = by_byte.len();
+            while left > 0 && rdr.read_byte_record(&mut rec).map_err(io::Error::other)? {
+                let byte = rec.position().map(|p| p.byte()).unwrap_or(u64::MAX);
+                if let Some(loc) = by_byte.get(&byte) {
+                    let fields = headers
+                        .iter()
+                        .zip(rec.iter())
+                        .map(|(h, v)| (h.clone(), String::from_utf8_lossy(v).into_owned()))
+                        .collect();
+                    out.insert(*loc, fields);
+                    left -= 1;
+                }
+            }
+        }
+        Some(StreamKind::JsonDocument) => {
+            let mut all = Vec::new();
+            let mut reader = reader;
+            reader.read_to_end(&mut all)?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&all).map_err(io::Error::other)?;
+            for l in locs {
+                if let Some(row) = row_at(&value, l.sub) {
+                    out.insert(*l, object_fields(row));
+                }
+            }
+        }
+        Some(StreamKind::JsonLines) => {
+            let mut by_byte: BTreeMap<u64, Vec<Loc>> = BTreeMap::new();
+            for l in locs {
+                by_byte.entry(l.byte).or_default().push(*l);
+            }
+            let mut reader = reader;
+            let mut byte = 0u64;
+            let mut line = Vec::new();
+            let last = by_byte.keys().next_back().copied().unwrap_or(0);
+            while byte <= last {
+                line.clear();
+                let n = reader.read_until(b'\n', &mut line)?;
+                if n == 0 {
+                    break;
+                }
+                if let Some(want) = by_byte.get(&byte) {
+                    let value: serde_json::Value =
+                        serde_json::from_slice(&line).map_err(io::Error::other)?;
+                    for l in want {
+                        if let Some(row) = row_at(&value, l.sub) {
+                            out.insert(*l, object_fields(row));
+                        }
+                    }
+                }
+                byte += n as u64;
+            }
+        }
+        None => {}
+    }
+    Ok(out)
+}
+
+fn object_fields(row: &serde_json::Map<String, serde_json::Value>) -> Fields {
+    row.iter()
+        .map(|(k, v)| (k.clone(), value_text(v).into_owned()))
+        .collect()
+}
+
+/// Puts the rows read into the chains' events.
+pub fn attach(store: &Store, chains: &mut [Chain], rows: &HashMap<Loc, Fields>) {
+    for c in chains {
+        for e in c
+            .connections
+            .iter_mut()
+            .chain(c.logons.iter_mut())
+            .chain(c.writes.iter_mut())
+            .chain(std::iter::once(&mut c.start))
+        {
+            if let Some(fields) = loc_of(store, e.table, &e.id).and_then(|l| rows.get(&l)) {
+                e.fields = fields.clone();
+            }
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! CSV exports: the Defender portal's (old and new), Sentinel / Log Analytics', and `union`
+//! exports holding several tables.
+
+use super::ingest::{Field, Fields, StreamState};
+use super::{Format, StreamKind};
+use crate::schema::{
+    classify_headers, header_says_utc, is_table_column, Col, HeaderVerdict, Table,
+};
+use crate::store::{Loc, Store};
+use std::borrow::Cow;
+use std::io::Read;
+
+/// For each column the hunt reads, the header positions holding it, best first.
+#[derive(Clone, Debug, Default)]
+pub struct ColumnMap {
+    slots: Vec<Vec<usize>>,
+    /// Whether the Timestamp header says UTC (Sentinel's ` [UTC]`).
+    pub timestamp_utc: bool,
+}
+
+impl ColumnMap {
+    pub fn new(headers: &[String]) -> Self {
+        let mut slots = vec![Vec::new(); Col::COUNT];
+        let mut timestamp_utc = false;
+        for col in Col::all() {
+            let mut found: Vec<(u8, usize)> = headers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| {
+                    let s = col.header_match(h);
+                    (s > 0).then_some((s, i))
+                })
+                .collect();
+            found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            if col == Col::Timestamp {
+                timestamp_utc = found
+                    .first()
+                    .is_some_and(|&(_, i)| header_says_utc(&headers[i]));
+            }
+            slots[col as usize] = found.into_iter().map(|(_, i)| i).collect();
+        }
+        ColumnMap {
+            slots,
+            timestamp_utc,
+        }
+    }
+
+    pub fn has(&self, col: Col) -> bool {
+        !self.slots[col as usize].is_empty()
+    }
+}
+
+struct CsvRow<'a> {
+    record: &'a csv::ByteRecord,
+    map: &'a ColumnMap,
+}
+
+impl Fields for CsvRow<'_> {
+    fn get(&self, col: Col) -> Field<'_> {
+        let slots = &self.map.slots[col as usize];
+        if slots.is_empty() {
+            return Field::Missing;
+        }
+        // A union export writes a value in whichever of `X`, `X_long`, `X_string` its table used.
+        let mut chosen: &[u8] = b"";
+        for &i in slots {
+            if let Some(v) = self.record.get(i) {
+                if !v.is_empty() {
+                    chosen = v;
+                    break;
+                }
+            }
+        }
+        Field::Text(String::from_utf8_lossy(chosen))
+    }
+}
+
+/// Picks the delimiter from the header line: the most frequent of `,`, tab and `;`.
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let count = |d: u8| line.iter().filter(|&&b| b == d).count();
+    [b',', b'\t', b';']
+        .into_iter()
+        .max_by_key(|&d| (count(d), d == b','))
+        .unwrap_or(b',')
+}
+
+pub fn reader_builder(delimiter: u8) -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16);
+    b
+}
+
+/// What the header says about the export.
+pub struct CsvShape {
+    pub headers: Vec<String>,
+    pub verdict: HeaderVerdict,
+    pub map: ColumnMap,
+    pub table_column: Option<usize>,
+    pub format: Format,
+}
+
+pub fn shape(headers: Vec<String>, had_bom: bool) -> CsvShape {
+    let verdict = classify_headers(headers.iter().map(String::as_str));
+    let map = ColumnMap::new(&headers);
+    let table_column = headers.iter().position(|h| is_table_column(h));
+    let sentinel = headers
+        .iter()
+        .any(|h| h.ends_with(" [UTC]") || h == "TenantId");
+    let format = if sentinel {
+        Format::SentinelCsv
+    } else if had_bom {
+        Format::PortalCsvNew
+    } else {
+        Format::PortalCsv
+    };
+    CsvShape {
+        headers,
+        verdict,
+        map,
+        table_column,
+        format,
+    }
+}
+
+/// Loads every record after the header. Returns the stream's shape for re-reading evidence,
+/// or the reason the stream is not usable.
+pub fn load<R: Read>(
+    reader: R,
+    delimiter: u8,
+    had_bom: bool,
+    stream: u32,
+    store: &mut Store,
+    st: &mut StreamState<'_>,
+    tick: &mut dyn FnMut() -> bool,
+) -> Result<(StreamKind, Format), String> {
+    let mut rdr = reader_builder(delimiter).from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return Err("the file is empty".into()),
+        Err(e) => return Err(format!("no header row could be read: {e}")),
+    }
+    let headers: Vec<String> = record
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let shape = shape(headers, had_bom);
+    let single = match shape.verdict {
+        HeaderVerdict::Single(t) => Some(t),
+        HeaderVerdict::Union => None,
+        HeaderVerdict::Unknown => {
+            let shown: Vec<&str> = shape.headers.iter().take(8).map(String::as_str).collect();
+            return Err(format!(
+                "not an export of DeviceNetworkEvents, DeviceLogonEvents, DeviceFileEvents or \
+                 DeviceProcessEvents (header starts {})",
+                shown.join(", ")
+            ));
+        }
+    };
+    let tables: Vec<Table> = match single {
+        Some(t) => vec![t],
+        None => Table::ALL.to_vec(),
+    };
+    for t in &tables {
+        for &col in t.required() {
+            if !shape.map.has(col) {
+                let msg = format!("{t} needs column {} and this file has none", col.name());
+                if single.is_some() {
+                    return Err(msg);
+                }
+            }
+        }
+    }
+    if let Some(t) = single {
+        note_missing_projected(st, &shape.map, t);
+    }
+    let expected = shape.headers.len();
+    let mut n: u64 = 0;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                st.warn(
+                    "read error",
+                    line,
+                    None,
+                    format!("reading stopped: {e}; rows before this point were analysed"),
+                );
+                break;
+            }
+        }
+        n += 1;
+        if n % 4096 == 0 && !tick() {
+            return Err("cancelled".into());
+        }
+        let pos = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let loc = Loc {
+            stream,
+            line: pos.line(),
+            byte: pos.byte(),
+            sub: 0,
+        };
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue; // blank line
+        }
+        let table = match single {
+            Some(t) => t,
+            None => match union_table(&record, &shape) {
+                Ok(t) => t,
+                Err(other) => {
+                    st.other_table(other, loc.line);
+                    continue;
+                }
+            },
+        };
+        if record.len() != expected {
+            st.stats[table.index()].read += 1;
+            let hint = if record.iter().any(|f| f.contains(&b'\n')) {
+                " (an unbalanced quote may have joined lines)"
+            } else {
+                ""
+            };
+            st.warn(
+                "field count",
+                loc.line,
+                None,
+                format!(
+                    "record has {} fields, the header has {expected}{hint}; row skipped",
+                    record.len()
+                ),
+            );
+            *st.stats[table.index()]
+                .skipped
+                .entry("wrong number of fields".into())
+                .or_default() += 1;
+            continue;
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            st.warn(
+                "utf8",
+                loc.line,
+                None,
+                "invalid UTF-8; the bad bytes read as U+FFFD".into(),
+            );
+        }
+        let row = CsvRow {
+            record: &record,
+            map: &shape.map,
+        };
+        st.ingest(store, table, &row, loc, shape.map.timestamp_utc);
+    }
+    Ok((
+        StreamKind::Csv {
+            delimiter,
+            headers: shape.headers,
+        },
+        shape.format,
+    ))
+}
+
+/// The table of one row of a union export: from its table column, else from its ActionType.
+/// `Err` names what the row is instead.
+fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, String> {
+    if let Some(i) = shape.table_column {
+        let v = String::from_utf8_lossy(record.get(i).unwrap_or(b""));
+        if !v.is_empty() {
+            return Table::from_name(&v).ok_or_else(|| v.into_owned());
+        }
+    }
+    let row = CsvRow {
+        record,
+        map: &shape.map,
+    };
+    let action = match row.get(Col::ActionType) {
+        Field::Text(t) => t,
+        _ => Cow::Borrowed(""),
+    };
+    Table::from_action_type(&action).ok_or_else(|| {
+        if action.is_empty() {
+            "a row with no table column and no ActionType".to_string()
+        } else {
+            format!("another table (ActionType {action})")
+        }
+    })
+}
+
+pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: Table) {
+    for &col in table.columns() {
+        if !map.has(col) && !table.required().contains(&col) && !st.missing_warned[col as usize] {
+            st.missing_warned[col as usize] = true;
+            st.diagnostics.push(
+                "missing column",
+                crate::diag::Diagnostic {
+                    severity: crate::diag::Severity::Info,
+                    file: st.label.to_string(),
+                    line: None,
+                    column: Some(col.name().to_string()),
+                    message: format!(
+                        "{table} export has no {} column: its value in the results is empty",
+                        col.name()
+                    ),
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Compact in-memory events: only what the query compares and projects, strings interned.
+//!
+//! A row of DeviceProcessEvents has some sixty columns; the query reads four of them. Loading
+//! keeps those few values per event plus a [`Loc`] (where the row is in its source), and the
+//! full original row is read again only for events that end up in a chain.
+
+use crate::time::Ticks;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// An interned string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sym(pub u32);
+
+/// Deduplicated strings. Symbol 0 is the empty string.
+#[derive(Debug)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, Sym>,
+    strings: Vec<Box<str>>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut i = Interner {
+            map: FxHashMap::default(),
+            strings: Vec::new(),
+        };
+        i.intern("");
+        i
+    }
+}
+
+impl Interner {
+    /// The symbol of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&sym) = self.map.get(s) {
+            return sym;
+        }
+        let sym = Sym(self.strings.len() as u32);
+        let boxed: Box<str> = s.into();
+        self.strings.push(boxed.clone());
+        self.map.insert(boxed, sym);
+        sym
+    }
+
+    /// The string of `sym`.
+    pub fn get(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+
+    /// The symbol of `s` if it was interned.
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.map.get(s).copied()
+    }
+}
+
+/// Where a row is: which stream, which line, and how to find it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Loc {
+    /// Index of the stream (a file, or a member of an archive) in the analysis.
+    pub stream: u32,
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// Byte offset of the row in the (decompressed, BOM-less) stream.
+    pub byte: u64,
+    /// Index of the row within what starts at `byte` (a JSON document's `Results` array, or an
+    /// Event Hub message's `records`); 0 otherwise.
+    pub sub: u32,
+}
+
+/// A DeviceNetworkEvents row that passed `LocalPort == 445 and isnotempty(RemoteIP)`.
+#[derive(Clone, Copy, Debug)]
+pub struct NetEvent {
+    /// Where it came from.
+    pub loc: Loc,
+    /// `Timestamp`.
+    pub at: Ticks,
+    /// `DeviceId` (join key).
+    pub device: Sym,
+    /// `RemoteIP`.
+    pub remote_ip: Sym,
+    /// Projected: `DeviceName`.
+    pub device_name: Sym,
+    /// Projected: `RemotePort`.
+    pub remote_port: Sym,
+    /// Projected: `Protocol`.
+    pub protocol: Sym,
+}
+
+/// A DeviceLogonEvents row with a timestamp.
+#[derive(Clone, Copy, Debug)]
+pub struct LogonEvent {
+    /// Where it came from.
+    pub loc: Loc,
+    /// `Timestamp`.
+    pub at: Ticks,
+    /// `DeviceId` (join key).
+    pub device: Sym,
+    /// `RemoteIP` (matched as a suffix of the connection's).
+    pub remote_ip: Sym,
+    /// Projected: `AccountDomain`.
+    pub account_domain: Sym,
+    /// Projected: `AccountName`.
+    pub account_name: Sym,
+    /// Projected: `AccountSid`.
+    pub account_sid: Sym,
+    /// Projected: `LogonId`.
+    pub logon_id: Sym,
+    /// Projected: `RemoteDeviceName`.
+    pub remote_device_name: Sym,
+    /// Projected: `IsLocalAdmin`.
+    pub is_local_admin: Sym,
+    /// `ActionType` (kept to tell failed logons apart in chains).
+    pub action: Sym,
+}
+
+/// A DeviceFileEvents row that passed the query's action and initiator filter.
+#[derive(Clone, Copy, Debug)]
+pub struct FileEvent {
+    /// Where it came from.
+    pub loc: Loc,
+    /// `Timestamp`.
+    pub at: Ticks,
+    /// `DeviceId` (join key).
+    pub device: Sym,
+    /// `FolderPath` (join key with the process).
+    pub folder_path: Sym,
+    /// `ActionType`.
+    pub action: Sym,
+    /// Projected: `FileName`.
+    pub file_name: Sym,
+    /// Projected: `SHA1`.
+    pub sha1: Sym,
+    /// Projected: `SHA256`.
+    pub sha256: Sym,
+    /// Projected: `MD5`.
+    pub md5: Sym,
+}
+
+/// A DeviceProcessEvents row with a timestamp.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcEvent {
+    /// Where it came from.
+    pub loc: Loc,
+    /// `Timestamp`.
+    pub at: Ticks,
+    /// `DeviceId` (join key).
+    pub device: Sym,
+    /// `FolderPath` (join key with the file).
+    pub folder_path: Sym,
+    /// Projected: `ProcessCommandLine`.
+    pub command_line: Sym,
+}
+
+/// Every kept event.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Strings of all events.
+    pub strings: Interner,
+    /// Candidate connections.
+    pub net: Vec<NetEvent>,
+    /// Logons.
+    pub logons: Vec<LogonEvent>,
+    /// Candidate file writes.
+    pub files: Vec<FileEvent>,
+    /// Process starts.
+    pub procs: Vec<ProcEvent>,
+}
+
+impl Store {
+    /// Drops process starts whose (device, path) no candidate write has: they can never join.
+    /// Returns how many were dropped.
+    pub fn prune_unjoinable_processes(&mut self) -> usize {
+        let keys: rustc_hash::FxHashSet<(Sym, Sym)> = self
+            .files
+            .iter()
+            .map(|f| (f.device, f.folder_path))
+            .collect();
+        let before = self.procs.len();
+        self.procs
+            .retain(|p| keys.contains(&(p.device, p.folder_path)));
+        before - self.procs.len()
+    }
+}
