@@ -189,6 +189,18 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
+/// A reader that fails once with the error that cut its stream short.
+struct Failing(Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
 /// Archive nesting beyond this is refused (a zip bomb made of nested archives).
 const MAX_DEPTH: usize = 4;
 
@@ -288,11 +300,16 @@ impl Loader {
         tick: &mut dyn FnMut() -> bool,
     ) -> Result<(), Cancelled> {
         let mut head = Vec::with_capacity(8192);
-        if let Err(e) = (&mut reader).take(8192).read_to_end(&mut head) {
-            self.skip_stream(input, &name, &layers, format!("could not be read: {e}"));
-            return Ok(());
-        }
-        let reader: Box<dyn Read + 'r> = Box::new(Cursor::new(head.clone()).chain(reader));
+        let reader: Box<dyn Read + 'r> = match (&mut reader).take(8192).read_to_end(&mut head) {
+            Ok(_) => Box::new(Cursor::new(head.clone()).chain(reader)),
+            Err(e) if head.is_empty() => {
+                self.skip_stream(input, &name, &layers, format!("could not be read: {e}"));
+                return Ok(());
+            }
+            // A truncated or corrupt stream: read what came before the damage, then report it
+            // where it happens.
+            Err(e) => Box::new(Cursor::new(head.clone()).chain(Failing(Some(e)))),
+        };
         match magic(&head) {
             Magic::Gzip => {
                 if depth >= MAX_DEPTH {

@@ -1,0 +1,106 @@
+//! Helpers to write small exports in tests.
+#![allow(dead_code)]
+
+use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::Dataset;
+
+pub const NET: &str =
+    "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol";
+pub const LOGON: &str = "Timestamp,DeviceId,DeviceName,ActionType,LogonType,AccountDomain,AccountName,AccountSid,Protocol,IsLocalAdmin,LogonId,RemoteDeviceName,RemoteIP,RemotePort";
+pub const FILE: &str = "Timestamp,DeviceId,DeviceName,ActionType,FileName,FolderPath,SHA1,SHA256,MD5,InitiatingProcessFileName,InitiatingProcessFolderPath,ShareName";
+pub const PROC: &str = "Timestamp,DeviceId,DeviceName,ActionType,FileName,FolderPath,ProcessCommandLine,ProcessId,AccountName,LogonId,Protocol";
+
+/// `2024-03-11T08:00:00Z` plus `ticks` (100 ns).
+pub fn at(ticks: i64) -> String {
+    copyexec_core::time::Ticks(1_710_144_000 * 10_000_000 + ticks).to_string()
+}
+
+pub const S: i64 = 10_000_000;
+
+pub fn csv(header: &str, rows: &[String]) -> String {
+    let mut s = String::from(header);
+    s.push('\n');
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+pub fn net(t: i64, dev: &str, ip: &str, port: &str) -> String {
+    format!(
+        "{},{dev},host-{dev},InboundConnectionAccepted,{ip},50123,10.0.0.9,{port},Tcp",
+        at(t)
+    )
+}
+
+pub fn logon(t: i64, dev: &str, ip: &str, account: &str) -> String {
+    format!(
+        "{},{dev},logon-name-{dev},LogonSuccess,Network,corp,{account},S-1-5-21-1-{account},NTLM,true,999,attacker-pc,{ip},0",
+        at(t)
+    )
+}
+
+pub fn write(t: i64, dev: &str, path: &str, action: &str, initiator: &str) -> String {
+    let name = path.rsplit('\\').next().unwrap_or(path);
+    format!(
+        "{},{dev},host-{dev},{action},{name},{path},sha1x,sha256x,md5x,{initiator},,ADMIN$",
+        at(t)
+    )
+}
+
+pub fn start(t: i64, dev: &str, path: &str, cmd: &str) -> String {
+    let name = path.rsplit('\\').next().unwrap_or(path);
+    format!(
+        "{},{dev},host-{dev},ProcessCreated,{name},{path},{cmd},4242,SYSTEM,777,Kerberos",
+        at(t)
+    )
+}
+
+pub fn load(files: &[(&str, String)]) -> Dataset {
+    load_with(files, LoadOptions::default())
+}
+
+pub fn load_with(files: &[(&str, String)], opts: LoadOptions) -> Dataset {
+    load_bytes(
+        &files
+            .iter()
+            .map(|(n, s)| (*n, s.clone().into_bytes()))
+            .collect::<Vec<_>>(),
+        opts,
+    )
+}
+
+pub fn load_bytes(files: &[(&str, Vec<u8>)], opts: LoadOptions) -> Dataset {
+    let mut loader = Loader::new(opts);
+    for (name, bytes) in files {
+        loader
+            .add_input(
+                name,
+                Some(bytes.len() as u64),
+                bytes.as_slice(),
+                &mut |_| true,
+            )
+            .unwrap();
+    }
+    Dataset::new(loader.finish())
+}
+
+/// The four tables from row lists.
+pub fn tables(n: &[String], l: &[String], f: &[String], p: &[String]) -> Dataset {
+    load(&[
+        ("net.csv", csv(NET, n)),
+        ("logon.csv", csv(LOGON, l)),
+        ("file.csv", csv(FILE, f)),
+        ("proc.csv", csv(PROC, p)),
+    ])
+}
+
+/// Rows of the query as CSV text lines (without header), in output order.
+pub fn row_lines(d: &Dataset, tolerance: i64) -> Vec<String> {
+    let rows = d.rows(tolerance);
+    let mut out = Vec::new();
+    d.write_rows_csv(&rows, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    text.lines().skip(1).map(str::to_string).collect()
+}
