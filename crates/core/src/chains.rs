@@ -23,8 +23,12 @@ pub struct Event {
     pub table: Table,
     /// `Timestamp`, `2024-03-11T08:00:14.0820530Z`.
     pub timestamp: String,
-    /// Ticks (100 ns) since 1970-01-01 UTC.
+    /// Ticks (100 ns) since 1970-01-01 UTC. Not serialized: it exceeds what JavaScript numbers
+    /// hold exactly; `timestamp` is the exact value and `unix_ms` the one to plot.
+    #[serde(skip)]
     pub ticks: i64,
+    /// Milliseconds since 1970-01-01 UTC, for plotting (exact to about 0.2 µs).
+    pub unix_ms: f64,
     /// Ticks after the chain's first connection.
     pub offset_ticks: i64,
     /// Where the row is: stream name and 1-based line.
@@ -186,6 +190,7 @@ impl Ctx<'_> {
             table,
             timestamp: at.to_string(),
             ticks: at.0,
+            unix_ms: at.0 as f64 / 10_000.0,
             offset_ticks: at.0 - origin.0,
             source: SourceRef {
                 file: self

@@ -305,7 +305,7 @@ pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: 
                     line: None,
                     column: Some(col.name().to_string()),
                     message: format!(
-                        "{table} export has no {} column: its value in the results is empty",
+                        "{table} export has no {} column: read as empty",
                         col.name()
                     ),
                 },

@@ -1,0 +1,128 @@
+//! The `copyexec` binary as scripts use it: its outputs are contracts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NET: &str = "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol\n\
+2024-03-11T08:00:00.0000000Z,d1,host1,InboundConnectionAccepted,10.0.0.5,50123,10.0.0.9,445,Tcp\n";
+const LOGON: &str = "Timestamp,DeviceId,ActionType,LogonType,AccountDomain,AccountName,AccountSid,IsLocalAdmin,LogonId,RemoteDeviceName,RemoteIP\n\
+2024-03-11T08:00:00.5000000Z,d1,LogonSuccess,Network,corp,\"smith, j\",S-1-5-21-9,true,999,pc7,10.0.0.5\n";
+const FILE: &str = "Timestamp,DeviceId,ActionType,FileName,FolderPath,SHA1,SHA256,MD5,InitiatingProcessFileName,InitiatingProcessFolderPath,ShareName\n\
+2024-03-11T08:00:01.0000000Z,d1,FileCreated,\"evil\x1b[31m.exe\",C:\\Windows\\evil.exe,a1,b2,c3,System,,ADMIN$\n";
+const PROC: &str = "Timestamp,DeviceId,FolderPath,ProcessCommandLine,ProcessId\n\
+2024-03-11T08:00:02.0000001Z,d1,C:\\Windows\\evil.exe,\"evil.exe \"\"quoted\"\"\n--line2\",42\n";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_copyexec")
+}
+
+fn fixture(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("copyexec-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (n, text) in files {
+        std::fs::write(dir.join(n), text).unwrap();
+    }
+    dir
+}
+
+fn four(name: &str) -> PathBuf {
+    fixture(name, &[("a.csv", NET), ("b.csv", LOGON), ("c.csv", FILE), ("d.csv", PROC)])
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    Command::new(bin())
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("copyexec runs")
+}
+
+#[test]
+fn rows_prints_the_contract_csv() {
+    let dir = four("rows");
+    let out = run(&["rows"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let expected = "Timestamp,DeviceName,RemoteIP,RemotePort,AccountDomain,AccountName,AccountSid,Protocol,LogonId,RemoteDeviceName,IsLocalAdmin,FileName,FolderPath,SHA1,SHA256,MD5,ProcessCommandLine\n\
+2024-03-11T08:00:00.0000000Z,host1,10.0.0.5,50123,corp,\"smith, j\",S-1-5-21-9,Tcp,999,pc7,true,evil\x1b[31m.exe,C:\\Windows\\evil.exe,a1,b2,c3,\"evil.exe \"\"quoted\"\"\n--line2\"\n";
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
+}
+
+#[test]
+fn tolerance_is_applied() {
+    let dir = four("tolerance");
+    let out = run(&["rows", "--tolerance", "1"], &dir);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "only the header: the start is 2.0000001 s after");
+    let out = run(&["rows", "--tolerance", "-1"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn chains_json_has_the_versioned_schema_and_evidence() {
+    let dir = four("json");
+    let out = run(&["chains", "--format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "copyexec.chains/1");
+    assert_eq!(doc["settings"]["tolerance_seconds"], 5);
+    assert_eq!(doc["totals"]["chains"], 1);
+    assert_eq!(doc["totals"]["query_rows"], 1);
+    let chain = &doc["chains"][0];
+    assert_eq!(chain["folder_path"], "C:\\Windows\\evil.exe");
+    assert_eq!(chain["accounts"][0], "corp\\smith, j");
+    assert_eq!(chain["start"]["offset_ticks"], 20_000_001);
+    let fields = chain["start"]["fields"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f[0] == "ProcessId" && f[1] == "42"), "{fields:?}");
+    assert_eq!(chain["writes"][0]["source"]["line"], 2);
+}
+
+#[test]
+fn table_output_shows_control_characters_as_escapes() {
+    let dir = four("table");
+    let out = run(&["chains"], &dir);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1 chains from 1 query rows"), "{text}");
+    assert!(!text.contains('\x1b'), "no raw escape reaches the terminal");
+    assert!(text.contains("\\u{a}--line2"), "{text}");
+}
+
+#[test]
+fn unusable_inputs_are_reported_and_set_the_exit_code() {
+    let dir = fixture(
+        "bad",
+        &[("a.csv", NET), ("b.csv", LOGON), ("c.csv", FILE), ("d.csv", PROC), ("e.txt", "hello\n")],
+    );
+    let out = run(&["rows"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("e.txt: not analysed"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(",C:\\Windows\\evil.exe,"), "the rest is analysed: {stdout}");
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let out = Command::new(bin()).args(["rows", "/nonexistent/copyexec"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/copyexec"));
+}
+
+#[test]
+fn missing_tables_are_named() {
+    let dir = fixture("missing", &[("a.csv", NET)]);
+    let out = run(&["rows"], &dir);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no DeviceLogonEvents loaded: no chain can match"), "{stderr}");
+}
+
+#[test]
+fn kql_prints_the_seed_query_with_the_tolerance() {
+    let out = Command::new(bin()).args(["kql", "--tolerance", "12"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("let ToleranceInSeconds = 12;\nDeviceNetworkEvents\n"));
+    assert_eq!(
+        text.replacen("= 12;", "= 5;", 1),
+        include_str!("../../core/src/seed_query.kql")
+    );
+}
