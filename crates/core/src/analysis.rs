@@ -9,7 +9,7 @@ use crate::load::{InputInfo, LoadOptions, Loaded, StreamReport};
 use crate::schema::Table;
 use crate::store::{Loc, Store};
 use crate::time::{format_offset, DateOrder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read};
 
@@ -162,10 +162,10 @@ impl Dataset {
     ) -> ChainsDocument {
         let opts = self.loaded.options;
         ChainsDocument {
-            schema: CHAINS_SCHEMA,
+            schema: CHAINS_SCHEMA.to_string(),
             tool: Tool {
-                name: "copyexec",
-                version: env!("CARGO_PKG_VERSION"),
+                name: "copyexec".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
             },
             settings: SettingsDoc {
                 tolerance_seconds,
@@ -204,7 +204,7 @@ impl Dataset {
 }
 
 /// Row counts over all inputs.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Totals {
     /// Rows of the four tables read.
     pub rows_read: u64,
@@ -225,16 +225,16 @@ pub struct Totals {
 }
 
 /// The tool that wrote a document.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tool {
     /// `copyexec`.
-    pub name: &'static str,
+    pub name: String,
     /// Its version.
-    pub version: &'static str,
+    pub version: String,
 }
 
 /// Settings a document was made with.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SettingsDoc {
     /// `ToleranceInSeconds`.
     pub tolerance_seconds: i64,
@@ -245,7 +245,7 @@ pub struct SettingsDoc {
 }
 
 /// An input and its streams.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InputDoc {
     /// Name as given.
     pub name: String,
@@ -256,7 +256,7 @@ pub struct InputDoc {
 }
 
 /// A table with no rows at all.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MissingTable {
     /// Which.
     pub table: Table,
@@ -265,10 +265,10 @@ pub struct MissingTable {
 }
 
 /// The chains document (`copyexec chains --format json`): see `docs/chains-schema.md`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ChainsDocument {
     /// [`CHAINS_SCHEMA`].
-    pub schema: &'static str,
+    pub schema: String,
     /// Producer.
     pub tool: Tool,
     /// Settings.

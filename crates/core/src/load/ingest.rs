@@ -10,7 +10,7 @@ use crate::store::Loc;
 use crate::store::{FileEvent, LogonEvent, NetEvent, ProcEvent, Store, Sym};
 use crate::text::{ends_with_ci, eq_ci};
 use crate::time::{parse_stamp, NumericDate, Precision, Stamp, StampStyle, Ticks};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ pub trait Fields {
 }
 
 /// Per-table counts of one stream.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TableStats {
     /// Rows of this table read.
     pub read: u64,

@@ -86,7 +86,7 @@ pub struct StreamInfo {
 }
 
 /// Timestamps of a stream as found.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimestampReport {
     /// Forms seen and counts.
     pub styles: BTreeMap<String, u64>,
@@ -100,7 +100,7 @@ pub struct TimestampReport {
 }
 
 /// What happened to one stream.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StreamReport {
     /// Display name.
     pub name: String,
@@ -131,7 +131,7 @@ impl StreamReport {
 }
 
 /// An input as given.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InputInfo {
     /// Its name.
     pub name: String,
