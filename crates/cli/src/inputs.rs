@@ -2,12 +2,14 @@
 
 use anyhow::{Context, Result};
 use copyexec_core::chains::Chain;
+use copyexec_core::near_miss::NearMiss;
 use copyexec_core::Dataset;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Files under `paths`: files as given, folders walked recursively in name order, hidden
-/// entries (names starting with `.`) skipped inside folders.
+/// Files under `paths`: files as given, folders walked recursively in name order. Inside
+/// folders, hidden entries (names starting with `.`) and Markdown notes (`*.md`, such as a
+/// data set's README) are passed over, with a note on stderr for the latter.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -32,6 +34,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let path = e.path();
         if path.is_dir() {
             walk(&path, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+        {
+            eprintln!("note: {}: a Markdown note, not read", path.display());
         } else {
             out.push(path);
         }
@@ -41,9 +48,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Reads the full original rows of the chains' events from `files` and attaches them.
 /// A file that cannot be read again leaves its events without fields and says so.
-pub fn read_evidence(data: &Dataset, files: &[PathBuf], chains: &mut [Chain]) {
+pub fn read_evidence(
+    data: &Dataset,
+    files: &[PathBuf],
+    chains: &mut [Chain],
+    near: &mut [NearMiss],
+) {
     let mut rows = HashMap::new();
-    for req in data.evidence_requests(chains) {
+    for req in data.evidence_requests(chains, near) {
         let path = &files[req.input as usize];
         let result = std::fs::File::open(path)
             .map_err(std::io::Error::from)
@@ -56,5 +68,5 @@ pub fn read_evidence(data: &Dataset, files: &[PathBuf], chains: &mut [Chain]) {
             ),
         }
     }
-    data.attach_evidence(chains, &rows);
+    data.attach_evidence(chains, near, &rows);
 }

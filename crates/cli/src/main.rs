@@ -2,6 +2,7 @@
 
 mod inputs;
 mod output;
+mod report_cmd;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Print the query's result rows as CSV (the exact rows the KQL engine returns).
     Rows(Common),
+    /// Write the chains as one self-contained HTML report (inline SVG timelines, all the
+    /// evidence, chain of custody of the inputs) that opens anywhere without a network.
+    Report(report_cmd::ReportArgs),
     /// Group the rows into copy→execute chains, with the evidence of each step.
     Chains {
         #[command(flatten)]
@@ -39,6 +43,10 @@ enum Command {
         /// Do not read the full original rows of the chains' events again.
         #[arg(long)]
         no_evidence: bool,
+        /// Also list near misses: programs copied over SMB that did not complete a chain
+        /// (never run, run without a logon, or with no connection logged).
+        #[arg(long)]
+        near_misses: bool,
     },
     /// Print the query text with the given tolerance, to run it in Sentinel or Defender.
     Kql {
@@ -156,26 +164,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
             common,
             format,
             no_evidence,
+            near_misses,
         } => {
             let (data, files) = load(&common)?;
             output::print_diagnostics(&data, common.quiet);
             let rows = data.rows(common.tolerance);
             let mut chains = data.chains(&rows, common.tolerance);
+            let mut near = if near_misses {
+                data.near_misses(&rows, common.tolerance)
+            } else {
+                Vec::new()
+            };
             if !no_evidence {
-                inputs::read_evidence(&data, &files, &mut chains);
+                inputs::read_evidence(&data, &files, &mut chains, &mut near);
             }
             let mut out = io::BufWriter::new(io::stdout().lock());
             match format {
                 ChainFormat::Json => {
-                    let doc = data.document(common.tolerance, rows.len(), chains);
+                    let doc = data.document(common.tolerance, rows.len(), chains, near);
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
-                ChainFormat::Table => output::print_chains(&mut out, &data, &chains, rows.len())?,
+                ChainFormat::Table => {
+                    output::print_chains(&mut out, &data, &chains, rows.len())?;
+                    if near_misses {
+                        output::print_near_misses(&mut out, &near)?;
+                    }
+                }
             }
             out.flush()?;
             Ok(exit_code(&data))
         }
+        Command::Report(args) => report_cmd::run(args),
         Command::Kql { tolerance } => {
             print!(
                 "{}",

@@ -5,6 +5,8 @@
 
 use copyexec_core::chains::{Chain, Event};
 use copyexec_core::diag::Severity;
+use copyexec_core::load::Format;
+use copyexec_core::near_miss::NearMiss;
 use copyexec_core::time::TICKS_PER_SECOND;
 use copyexec_core::Dataset;
 use std::fmt::Write as _;
@@ -72,12 +74,17 @@ pub fn print_diagnostics(data: &Dataset, quiet: bool) {
     let mut err = io::stderr().lock();
     for r in data.reports() {
         if !quiet {
+            let windows_log = matches!(r.format, Some(Format::Evtx | Format::WindowsEventJson));
             let tables: Vec<String> = r
                 .tables
                 .iter()
                 .map(|(t, s)| {
                     let skipped: u64 = s.skipped.values().sum();
-                    let mut line = format!("{t}: {} rows, {} usable", s.read, s.used);
+                    let mut line = if windows_log {
+                        format!("{} events: {}, {} usable", t.step(), s.read, s.used)
+                    } else {
+                        format!("{t}: {} rows, {} usable", s.read, s.used)
+                    };
                     if skipped > 0 {
                         let _ = write!(line, ", {skipped} skipped");
                     }
@@ -96,8 +103,18 @@ pub fn print_diagnostics(data: &Dataset, quiet: bool) {
                 }
                 let _ = writeln!(err, "{ts}");
             }
-            for (what, n) in &r.other_tables {
-                let _ = writeln!(err, "  not read: {n} rows of {}", visible(what));
+            if !r.other_tables.is_empty() {
+                let total: u64 = r.other_tables.values().sum();
+                let what: Vec<String> = r
+                    .other_tables
+                    .iter()
+                    .map(|(k, n)| format!("{} ×{n}", visible(k)))
+                    .collect();
+                let _ = writeln!(
+                    err,
+                    "  not used by this hunt: {total} ({})",
+                    what.join(", ")
+                );
             }
         }
         for d in &r.diagnostics.items {
@@ -216,6 +233,34 @@ pub fn print_chains(
             writeln!(out, "    {:>11}  {}", offset(ticks), visible(&what))?;
         }
         for n in &c.notes {
+            writeln!(out, "    note: {}", visible(&n.message))?;
+        }
+    }
+    Ok(())
+}
+
+/// Near misses as a readable list.
+pub fn print_near_misses(out: &mut impl Write, near: &[NearMiss]) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} near misses (copied over SMB, no complete chain)",
+        near.len()
+    )?;
+    for m in near {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}  {} ({})",
+            m.id,
+            m.writes.first().map(|w| w.timestamp.as_str()).unwrap_or(""),
+            visible(&m.device_name),
+            visible(&m.device_id)
+        )?;
+        writeln!(out, "    path     {}", visible(&m.folder_path))?;
+        writeln!(out, "    missing  {}", m.missing.join(", "))?;
+        writeln!(out, "    {}", visible(&m.summary))?;
+        for n in &m.notes {
             writeln!(out, "    note: {}", visible(&n.message))?;
         }
     }

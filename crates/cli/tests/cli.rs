@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const NET: &str = "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol\n\
+const NET: &str =
+    "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol\n\
 2024-03-11T08:00:00.0000000Z,d1,host1,InboundConnectionAccepted,10.0.0.5,50123,10.0.0.9,445,Tcp\n";
 const LOGON: &str = "Timestamp,DeviceId,ActionType,LogonType,AccountDomain,AccountName,AccountSid,IsLocalAdmin,LogonId,RemoteDeviceName,RemoteIP\n\
 2024-03-11T08:00:00.5000000Z,d1,LogonSuccess,Network,corp,\"smith, j\",S-1-5-21-9,true,999,pc7,10.0.0.5\n";
@@ -27,7 +28,15 @@ fn fixture(name: &str, files: &[(&str, &str)]) -> PathBuf {
 }
 
 fn four(name: &str) -> PathBuf {
-    fixture(name, &[("a.csv", NET), ("b.csv", LOGON), ("c.csv", FILE), ("d.csv", PROC)])
+    fixture(
+        name,
+        &[
+            ("a.csv", NET),
+            ("b.csv", LOGON),
+            ("c.csv", FILE),
+            ("d.csv", PROC),
+        ],
+    )
 }
 
 fn run(args: &[&str], dir: &Path) -> Output {
@@ -42,7 +51,12 @@ fn run(args: &[&str], dir: &Path) -> Output {
 fn rows_prints_the_contract_csv() {
     let dir = four("rows");
     let out = run(&["rows"], &dir);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = "Timestamp,DeviceName,RemoteIP,RemotePort,AccountDomain,AccountName,AccountSid,Protocol,LogonId,RemoteDeviceName,IsLocalAdmin,FileName,FolderPath,SHA1,SHA256,MD5,ProcessCommandLine\n\
 2024-03-11T08:00:00.0000000Z,host1,10.0.0.5,50123,corp,\"smith, j\",S-1-5-21-9,Tcp,999,pc7,true,evil\x1b[31m.exe,C:\\Windows\\evil.exe,a1,b2,c3,\"evil.exe \"\"quoted\"\"\n--line2\"\n";
     assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
@@ -53,7 +67,11 @@ fn tolerance_is_applied() {
     let dir = four("tolerance");
     let out = run(&["rows", "--tolerance", "1"], &dir);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 1, "only the header: the start is 2.0000001 s after");
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "only the header: the start is 2.0000001 s after"
+    );
     let out = run(&["rows", "--tolerance", "-1"], &dir);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -73,7 +91,10 @@ fn chains_json_has_the_versioned_schema_and_evidence() {
     assert_eq!(chain["accounts"][0], "corp\\smith, j");
     assert_eq!(chain["start"]["offset_ticks"], 20_000_001);
     let fields = chain["start"]["fields"].as_array().unwrap();
-    assert!(fields.iter().any(|f| f[0] == "ProcessId" && f[1] == "42"), "{fields:?}");
+    assert!(
+        fields.iter().any(|f| f[0] == "ProcessId" && f[1] == "42"),
+        "{fields:?}"
+    );
     assert_eq!(chain["writes"][0]["source"]["line"], 2);
 }
 
@@ -91,19 +112,31 @@ fn table_output_shows_control_characters_as_escapes() {
 fn unusable_inputs_are_reported_and_set_the_exit_code() {
     let dir = fixture(
         "bad",
-        &[("a.csv", NET), ("b.csv", LOGON), ("c.csv", FILE), ("d.csv", PROC), ("e.txt", "hello\n")],
+        &[
+            ("a.csv", NET),
+            ("b.csv", LOGON),
+            ("c.csv", FILE),
+            ("d.csv", PROC),
+            ("e.txt", "hello\n"),
+        ],
     );
     let out = run(&["rows"], &dir);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("e.txt: not analysed"), "{stderr}");
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains(",C:\\Windows\\evil.exe,"), "the rest is analysed: {stdout}");
+    assert!(
+        stdout.contains(",C:\\Windows\\evil.exe,"),
+        "the rest is analysed: {stdout}"
+    );
 }
 
 #[test]
 fn a_missing_path_is_a_usage_error() {
-    let out = Command::new(bin()).args(["rows", "/nonexistent/copyexec"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["rows", "/nonexistent/copyexec"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/copyexec"));
 }
@@ -113,12 +146,18 @@ fn missing_tables_are_named() {
     let dir = fixture("missing", &[("a.csv", NET)]);
     let out = run(&["rows"], &dir);
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("no DeviceLogonEvents loaded: no chain can match"), "{stderr}");
+    assert!(
+        stderr.contains("no DeviceLogonEvents loaded: no chain can match"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn kql_prints_the_seed_query_with_the_tolerance() {
-    let out = Command::new(bin()).args(["kql", "--tolerance", "12"]).output().unwrap();
+    let out = Command::new(bin())
+        .args(["kql", "--tolerance", "12"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("let ToleranceInSeconds = 12;\nDeviceNetworkEvents\n"));
     assert_eq!(

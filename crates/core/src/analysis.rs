@@ -6,6 +6,7 @@ use crate::chains::{self, Chain};
 use crate::correlate::{self, JoinIndex, RowRef};
 use crate::evidence;
 use crate::load::{InputInfo, LoadOptions, Loaded, StreamReport};
+use crate::near_miss::{self, NearMiss};
 use crate::schema::Table;
 use crate::store::{Loc, Store};
 use crate::time::{format_offset, DateOrder};
@@ -87,9 +88,23 @@ impl Dataset {
         )
     }
 
-    /// Which streams must be read again for the evidence of `chains`.
-    pub fn evidence_requests(&self, chains: &[Chain]) -> Vec<EvidenceRequest> {
-        evidence::wanted(&self.loaded.store, chains)
+    /// Near misses: copies that did not become chains (see [`near_miss`]).
+    pub fn near_misses(&self, rows: &[RowRef], tolerance_seconds: i64) -> Vec<NearMiss> {
+        near_miss::find(
+            &self.loaded.store,
+            &self.loaded.streams,
+            rows,
+            tolerance_seconds,
+        )
+    }
+
+    /// Which streams must be read again for the evidence of `chains` and `near_misses`.
+    pub fn evidence_requests(
+        &self,
+        chains: &[Chain],
+        near_misses: &[NearMiss],
+    ) -> Vec<EvidenceRequest> {
+        evidence::wanted(&self.loaded.store, chains, near_misses)
             .into_iter()
             .map(|(stream, locs)| EvidenceRequest {
                 input: self.loaded.streams[stream as usize].input,
@@ -112,9 +127,14 @@ impl Dataset {
         )
     }
 
-    /// Puts evidence rows into `chains`.
-    pub fn attach_evidence(&self, chains: &mut [Chain], rows: &HashMap<Loc, evidence::Fields>) {
-        evidence::attach(&self.loaded.store, chains, rows);
+    /// Puts evidence rows into `chains` and `near_misses`.
+    pub fn attach_evidence(
+        &self,
+        chains: &mut [Chain],
+        near_misses: &mut [NearMiss],
+        rows: &HashMap<Loc, evidence::Fields>,
+    ) {
+        evidence::attach(&self.loaded.store, chains, near_misses, rows);
     }
 
     /// Tables with no rows loaded at all: no chain can match without them.
@@ -122,11 +142,15 @@ impl Dataset {
         Table::ALL
             .into_iter()
             .filter(|t| {
-                !self
+                let read = self
                     .loaded
                     .reports
                     .iter()
-                    .any(|r| r.tables.get(t).is_some_and(|s| s.read > 0))
+                    .any(|r| r.tables.get(t).is_some_and(|s| s.read > 0));
+                // Windows logs may have connections only as stand-ins.
+                let inferred =
+                    *t == Table::DeviceNetworkEvents && !self.loaded.store.net.is_empty();
+                !read && !inferred
             })
             .collect()
     }
@@ -159,6 +183,7 @@ impl Dataset {
         tolerance_seconds: i64,
         query_rows: usize,
         chains: Vec<Chain>,
+        near_misses: Vec<NearMiss>,
     ) -> ChainsDocument {
         let opts = self.loaded.options;
         ChainsDocument {
@@ -199,6 +224,7 @@ impl Dataset {
                 .collect(),
             totals: self.totals(query_rows, chains.len()),
             chains,
+            near_misses,
         }
     }
 }
@@ -281,4 +307,7 @@ pub struct ChainsDocument {
     pub totals: Totals,
     /// The chains.
     pub chains: Vec<Chain>,
+    /// Copies that did not become chains (empty unless asked for).
+    #[serde(default)]
+    pub near_misses: Vec<NearMiss>,
 }

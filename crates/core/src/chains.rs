@@ -115,17 +115,17 @@ pub fn event_id(table: Table, index: u32) -> String {
     format!("{p}{index}")
 }
 
-struct Ctx<'a> {
-    store: &'a Store,
-    streams: &'a [StreamInfo],
+pub(crate) struct Ctx<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) streams: &'a [StreamInfo],
 }
 
 impl Ctx<'_> {
-    fn s(&self, sym: crate::store::Sym) -> String {
+    pub(crate) fn s(&self, sym: crate::store::Sym) -> String {
         self.store.strings.get(sym).to_string()
     }
 
-    fn event(&self, table: Table, index: u32, origin: Ticks) -> Event {
+    pub(crate) fn event(&self, table: Table, index: u32, origin: Ticks) -> Event {
         let st = self.store;
         let (loc, at, key): (Loc, Ticks, Vec<(&str, String)>) = match table {
             Table::DeviceNetworkEvents => {
@@ -204,6 +204,13 @@ impl Ctx<'_> {
             key: key.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             fields: Vec::new(),
         }
+    }
+
+    pub(crate) fn stream_name(&self, loc: Loc) -> String {
+        self.streams
+            .get(loc.stream as usize)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
     }
 
     fn precision_of(&self, loc: Loc) -> Precision {
@@ -388,6 +395,27 @@ fn notes(ctx: &Ctx<'_>, rows: &[RowRef], start_at: Ticks, tolerance_seconds: i64
             out.insert(Note {
                 code: "start_before_write".into(),
                 message: "the process started before this write of its path: the query measures every step from the connection, not from each other".into(),
+            });
+        }
+        if n.inferred {
+            out.insert(Note {
+                code: "inferred_connection".into(),
+                message: format!(
+                    "no connection from {nip} was logged on this device; the first share access or network logon of its session ({} line {}) stands in for it",
+                    ctx.stream_name(n.loc),
+                    n.loc.line
+                ),
+            });
+        }
+        let p = &st.procs[r.proc as usize];
+        if f.folder_path != p.folder_path {
+            out.insert(Note {
+                code: "path_case_differs".into(),
+                message: format!(
+                    "written as {} and started as {}: Windows logs are compared without regard to case",
+                    st.strings.get(f.folder_path),
+                    st.strings.get(p.folder_path)
+                ),
             });
         }
         let edge_end = n.at.plus_seconds(tolerance_seconds);

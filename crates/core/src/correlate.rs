@@ -55,7 +55,7 @@ impl JoinIndex {
         }
         for (i, p) in store.procs.iter().enumerate() {
             ix.procs
-                .entry((p.device, p.folder_path))
+                .entry((p.device, p.path_key))
                 .or_default()
                 .push((p.at, i as u32));
         }
@@ -104,7 +104,7 @@ pub fn query(store: &Store, ix: &JoinIndex, tolerance_seconds: i64) -> Vec<RowRe
         }
         for &(_, f) in window(dev_files, from, to) {
             let file = &store.files[f as usize];
-            let Some(starts) = ix.procs.get(&(net.device, file.folder_path)) else {
+            let Some(starts) = ix.procs.get(&(net.device, file.path_key)) else {
                 continue;
             };
             let starts = window(starts, from, to);

@@ -4,9 +4,10 @@
 //! matched. They are read again from their inputs by position: a second sequential pass over
 //! each stream that holds one, skipping everything else.
 
-use crate::chains::Chain;
+use crate::chains::{Chain, Event};
 use crate::load::json::{row_at, value_text};
 use crate::load::{csv as csv_load, reopen_stream, StreamInfo, StreamKind};
+use crate::near_miss::NearMiss;
 use crate::schema::Table;
 use crate::store::{Loc, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,20 +16,32 @@ use std::io::{self, BufRead, Read};
 /// Original fields of a row, in source order.
 pub type Fields = Vec<(String, String)>;
 
-/// The locations of every event in `chains`, grouped by stream index.
-pub fn wanted(store: &Store, chains: &[Chain]) -> BTreeMap<u32, BTreeSet<Loc>> {
+/// Every event of `chains` and `near_misses`.
+fn events<'a>(chains: &'a [Chain], near: &'a [NearMiss]) -> impl Iterator<Item = &'a Event> {
+    chains
+        .iter()
+        .flat_map(|c| {
+            c.connections
+                .iter()
+                .chain(&c.logons)
+                .chain(&c.writes)
+                .chain(std::iter::once(&c.start))
+        })
+        .chain(near.iter().flat_map(|m| {
+            m.connections
+                .iter()
+                .chain(&m.logons)
+                .chain(&m.writes)
+                .chain(&m.starts)
+        }))
+}
+
+/// The locations of every event, grouped by stream index.
+pub fn wanted(store: &Store, chains: &[Chain], near: &[NearMiss]) -> BTreeMap<u32, BTreeSet<Loc>> {
     let mut out: BTreeMap<u32, BTreeSet<Loc>> = BTreeMap::new();
-    for c in chains {
-        for e in c
-            .connections
-            .iter()
-            .chain(&c.logons)
-            .chain(&c.writes)
-            .chain(std::iter::once(&c.start))
-        {
-            if let Some(loc) = loc_of(store, e.table, &e.id) {
-                out.entry(loc.stream).or_default().insert(loc);
-            }
+    for e in events(chains, near) {
+        if let Some(loc) = loc_of(store, e.table, &e.id) {
+            out.entry(loc.stream).or_default().insert(loc);
         }
     }
     out
@@ -114,6 +127,18 @@ pub fn read_stream(
                 byte += n as u64;
             }
         }
+        Some(StreamKind::Evtx) => {
+            let mut bytes = Vec::new();
+            let mut reader = reader;
+            reader.read_to_end(&mut bytes)?;
+            let subs = locs.iter().map(|l| l.sub).collect();
+            let records = crate::winlog::evtx::records(bytes, &subs).map_err(io::Error::other)?;
+            for (sub, record) in records {
+                for l in locs.iter().filter(|l| l.sub == sub) {
+                    out.insert(*l, object_fields(&record));
+                }
+            }
+        }
         None => {}
     }
     Ok(out)
@@ -125,19 +150,28 @@ fn object_fields(row: &serde_json::Map<String, serde_json::Value>) -> Fields {
         .collect()
 }
 
-/// Puts the rows read into the chains' events.
-pub fn attach(store: &Store, chains: &mut [Chain], rows: &HashMap<Loc, Fields>) {
-    for c in chains {
-        for e in c
-            .connections
-            .iter_mut()
-            .chain(c.logons.iter_mut())
-            .chain(c.writes.iter_mut())
-            .chain(std::iter::once(&mut c.start))
-        {
-            if let Some(fields) = loc_of(store, e.table, &e.id).and_then(|l| rows.get(&l)) {
-                e.fields = fields.clone();
-            }
+/// Puts the rows read into the events.
+pub fn attach(
+    store: &Store,
+    chains: &mut [Chain],
+    near: &mut [NearMiss],
+    rows: &HashMap<Loc, Fields>,
+) {
+    let fill = |e: &mut Event| {
+        if let Some(fields) = loc_of(store, e.table, &e.id).and_then(|l| rows.get(&l)) {
+            e.fields = fields.clone();
         }
+    };
+    for c in chains {
+        c.connections.iter_mut().for_each(fill);
+        c.logons.iter_mut().for_each(fill);
+        c.writes.iter_mut().for_each(fill);
+        fill(&mut c.start);
+    }
+    for m in near {
+        m.connections.iter_mut().for_each(fill);
+        m.logons.iter_mut().for_each(fill);
+        m.writes.iter_mut().for_each(fill);
+        m.starts.iter_mut().for_each(fill);
     }
 }

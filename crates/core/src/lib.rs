@@ -38,10 +38,12 @@ pub mod correlate;
 pub mod diag;
 pub mod evidence;
 pub mod load;
+pub mod near_miss;
 pub mod schema;
 pub mod store;
 pub mod text;
 pub mod time;
+pub mod winlog;
 
 pub use analysis::{ChainsDocument, Dataset, DEFAULT_TOLERANCE_SECONDS};
 

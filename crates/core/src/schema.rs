@@ -51,6 +51,16 @@ impl Table {
             .find(|t| t.name().eq_ignore_ascii_case(name.trim()))
     }
 
+    /// The step of the hunt this table holds, for sources that are not Defender tables.
+    pub fn step(self) -> &'static str {
+        match self {
+            Table::DeviceNetworkEvents => "connection",
+            Table::DeviceLogonEvents => "logon",
+            Table::DeviceFileEvents => "write",
+            Table::DeviceProcessEvents => "start",
+        }
+    }
+
     /// The table whose rows carry this `ActionType`, used to split `union` exports that have no
     /// table column. The lists are the documented action types of each table.
     pub fn from_action_type(action: &str) -> Option<Table> {
@@ -131,6 +141,7 @@ impl Table {
             Table::DeviceFileEvents => &[
                 Timestamp,
                 DeviceId,
+                DeviceName,
                 ActionType,
                 InitiatingProcessFileName,
                 InitiatingProcessFolderPath,

@@ -85,6 +85,9 @@ pub struct NetEvent {
     pub remote_port: Sym,
     /// Projected: `Protocol`.
     pub protocol: Sym,
+    /// Stands in for a connection Windows did not log (first share access or network logon
+    /// of a session).
+    pub inferred: bool,
 }
 
 /// A DeviceLogonEvents row with a timestamp.
@@ -123,10 +126,15 @@ pub struct FileEvent {
     pub at: Ticks,
     /// `DeviceId` (join key).
     pub device: Sym,
-    /// `FolderPath` (join key with the process).
+    /// `FolderPath` as written.
     pub folder_path: Sym,
+    /// The join key of the path: `folder_path` itself for Defender rows (KQL compares
+    /// case-sensitively), its lowercase for Windows logs.
+    pub path_key: Sym,
     /// `ActionType`.
     pub action: Sym,
+    /// `DeviceName` (the computer name for Windows logs).
+    pub device_name: Sym,
     /// Projected: `FileName`.
     pub file_name: Sym,
     /// Projected: `SHA1`.
@@ -146,8 +154,10 @@ pub struct ProcEvent {
     pub at: Ticks,
     /// `DeviceId` (join key).
     pub device: Sym,
-    /// `FolderPath` (join key with the file).
+    /// `FolderPath` as written.
     pub folder_path: Sym,
+    /// The join key of the path (see [`FileEvent::path_key`]).
+    pub path_key: Sym,
     /// Projected: `ProcessCommandLine`.
     pub command_line: Sym,
 }
@@ -165,6 +175,29 @@ pub struct Store {
     pub files: Vec<FileEvent>,
     /// Process starts.
     pub procs: Vec<ProcEvent>,
+    /// Share accesses and network logons of Windows logs, until connections are inferred.
+    pub accesses: Vec<Access>,
+    /// (device, address) pairs with a logged connection in Windows logs.
+    pub real_connections: rustc_hash::FxHashSet<(Sym, Sym)>,
+}
+
+/// A share access (5140/5145) or network logon (4624) from an address.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    /// Where it came from.
+    pub loc: Loc,
+    /// When.
+    pub at: Ticks,
+    /// Device key.
+    pub device: Sym,
+    /// Computer name as logged.
+    pub device_name: Sym,
+    /// Source address.
+    pub address: Sym,
+    /// Source port.
+    pub port: Sym,
+    /// Logon session (decimal logon id).
+    pub session: Sym,
 }
 
 impl Store {

@@ -8,13 +8,16 @@ use copyexec_core::ChainsDocument;
 fn document_round_trips_through_json() {
     let d = tables(
         &[net(0, "d1", "::ffff:10.0.0.5", "445")],
-        &[logon(S, "d1", "10.0.0.5", "alice"), logon(S, "d1", "", "bob")],
+        &[
+            logon(S, "d1", "10.0.0.5", "alice"),
+            logon(S, "d1", "", "bob"),
+        ],
         &[write(S, "d1", "C:\\x \"<b>\".exe", "FileCreated", "System")],
         &[start(2 * S, "d1", "C:\\x \"<b>\".exe", "x\u{202e}gpj.exe")],
     );
     let rows = d.rows(5);
     let chains = d.chains(&rows, 5);
-    let doc = d.document(5, rows.len(), chains);
+    let doc = d.document(5, rows.len(), chains, Vec::new());
     let text = serde_json::to_string_pretty(&doc).unwrap();
     let back: ChainsDocument = serde_json::from_str(&text).unwrap();
     assert_eq!(serde_json::to_string_pretty(&back).unwrap(), text);

@@ -96,13 +96,13 @@ fn evidence_is_read_again_from_compressed_inputs() {
     let rows = d.rows(5);
     let mut chains = d.chains(&rows, 5);
     let mut found = std::collections::HashMap::new();
-    for req in d.evidence_requests(&chains) {
+    for req in d.evidence_requests(&chains, &[]) {
         found.extend(
             d.read_evidence(&req, Box::new(std::io::Cursor::new(z.clone())))
                 .unwrap(),
         );
     }
-    d.attach_evidence(&mut chains, &found);
+    d.attach_evidence(&mut chains, &mut [], &found);
     let c = &chains[0];
     let field = |fields: &[(String, String)], k: &str| {
         fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
@@ -309,13 +309,13 @@ fn streaming_api_lines_and_event_hub_messages_mix_tables() {
     let mut chains = d.chains(&rows_, 5);
     let bytes = format!(r#"{{"records":[{n},{l},{f},{p}]}}"#).into_bytes();
     let mut found = std::collections::HashMap::new();
-    for req in d.evidence_requests(&chains) {
+    for req in d.evidence_requests(&chains, &[]) {
         found.extend(
             d.read_evidence(&req, Box::new(std::io::Cursor::new(bytes.clone())))
                 .unwrap(),
         );
     }
-    d.attach_evidence(&mut chains, &found);
+    d.attach_evidence(&mut chains, &mut [], &found);
     assert!(chains[0]
         .start
         .fields
@@ -360,7 +360,7 @@ fn union_csv_split_by_type_column_and_by_action_type() {
     // Without the Type column the ActionType decides.
     let no_type: Vec<String> = fixed
         .iter()
-        .map(|r| r.splitn(2, ',').nth(1).unwrap().to_string())
+        .map(|r| r.split_once(',').unwrap().1.to_string())
         .collect();
     let header2 = header.strip_prefix("Type,").unwrap();
     let d = load(&[("union.csv", csv(header2, &no_type))]);

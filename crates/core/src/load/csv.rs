@@ -304,10 +304,7 @@ pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: 
                     file: st.label.to_string(),
                     line: None,
                     column: Some(col.name().to_string()),
-                    message: format!(
-                        "{table} export has no {} column: read as empty",
-                        col.name()
-                    ),
+                    message: format!("{table} export has no {} column: read as empty", col.name()),
                 },
             );
         }

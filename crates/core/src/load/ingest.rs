@@ -289,6 +289,7 @@ impl<'a> StreamState<'a> {
                     device_name: intern(store, &self.text(f, Col::DeviceName)),
                     remote_port: intern(store, &self.typed(f, Col::RemotePort, line)),
                     protocol: intern(store, &self.text(f, Col::Protocol)),
+                    inferred: false,
                 };
                 store.net.push(e);
                 store.net.len() - 1
@@ -326,12 +327,15 @@ impl<'a> StreamState<'a> {
                     return;
                 }
                 let action = store.strings.intern(&action);
+                let folder_path = intern(store, &self.text(f, Col::FolderPath));
                 let e = FileEvent {
                     loc,
                     at,
                     device,
                     action,
-                    folder_path: intern(store, &self.text(f, Col::FolderPath)),
+                    folder_path,
+                    path_key: folder_path,
+                    device_name: intern(store, &self.text(f, Col::DeviceName)),
                     file_name: intern(store, &self.text(f, Col::FileName)),
                     sha1: intern(store, &self.text(f, Col::SHA1)),
                     sha256: intern(store, &self.text(f, Col::SHA256)),
@@ -341,11 +345,13 @@ impl<'a> StreamState<'a> {
                 store.files.len() - 1
             }
             Table::DeviceProcessEvents => {
+                let folder_path = intern(store, &self.text(f, Col::FolderPath));
                 let e = ProcEvent {
                     loc,
                     at,
                     device,
-                    folder_path: intern(store, &self.text(f, Col::FolderPath)),
+                    folder_path,
+                    path_key: folder_path,
                     command_line: intern(store, &self.text(f, Col::ProcessCommandLine)),
                 };
                 store.procs.push(e);

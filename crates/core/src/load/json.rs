@@ -15,7 +15,7 @@ struct JsonRow<'a> {
     obj: &'a Map<String, Value>,
 }
 
-fn key_of<'a>(obj: &'a Map<String, Value>, col: Col) -> Option<&'a Value> {
+fn key_of(obj: &Map<String, Value>, col: Col) -> Option<&Value> {
     if let Some(v) = obj.get(col.name()) {
         return Some(v);
     }
@@ -201,7 +201,6 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                 self.stream_record(category, properties, loc);
             }
             Shape::Row(o) => {
-                self.set_format(Format::JsonRows);
                 let loc = Loc {
                     stream: self.stream,
                     line,
@@ -219,10 +218,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                         sub: i as u32,
                     };
                     match shape(item) {
-                        Shape::Row(o) => {
-                            self.set_format(Format::JsonRows);
-                            self.row(o, None, loc);
-                        }
+                        Shape::Row(o) => self.row(o, None, loc),
                         Shape::StreamRecord {
                             category,
                             properties,
@@ -262,6 +258,16 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
     }
 
     fn row(&mut self, o: &Map<String, Value>, known: Option<Table>, loc: Loc) {
+        if known.is_none() && crate::winlog::looks_like_windows_event(o) {
+            self.set_format(Format::WindowsEventJson);
+            if let Some(ev) = crate::winlog::from_flat(o) {
+                crate::winlog::ingest(&ev, loc, self.store, self.st);
+            }
+            return;
+        }
+        if known.is_none() {
+            self.set_format(Format::JsonRows);
+        }
         match known.or_else(|| row_table(o)) {
             Some(t) => {
                 let row = JsonRow { obj: o };

@@ -38,6 +38,10 @@ pub enum Format {
     StreamingJson,
     /// Rows as JSON objects, one per line or in an array.
     JsonRows,
+    /// Windows event log file (Security, Sysmon).
+    Evtx,
+    /// Windows events as flattened JSON lines.
+    WindowsEventJson,
 }
 
 impl Format {
@@ -50,6 +54,8 @@ impl Format {
             Format::HuntingApiJson => "Advanced Hunting API JSON",
             Format::StreamingJson => "Streaming API JSON",
             Format::JsonRows => "JSON rows",
+            Format::Evtx => "Windows event log (EVTX)",
+            Format::WindowsEventJson => "Windows events as JSON lines",
         }
     }
 }
@@ -68,6 +74,8 @@ pub enum StreamKind {
     JsonLines,
     /// One JSON document.
     JsonDocument,
+    /// An EVTX file; rows are records by ordinal.
+    Evtx,
 }
 
 /// A stream: one input file, or one member of an archive.
@@ -83,6 +91,8 @@ pub struct StreamInfo {
     pub kind: Option<StreamKind>,
     /// Resolution of its timestamps.
     pub precision: Precision,
+    /// Whether it holds Windows events (Security, Sysmon) rather than Defender rows.
+    pub windows_log: bool,
 }
 
 /// Timestamps of a stream as found.
@@ -243,7 +253,8 @@ impl Loader {
     }
 
     /// Finishes loading.
-    pub fn finish(self) -> Loaded {
+    pub fn finish(mut self) -> Loaded {
+        crate::winlog::infer_connections(&mut self.store);
         Loaded {
             options: self.options,
             store: self.store,
@@ -260,6 +271,7 @@ impl Loader {
             layers: layers.to_vec(),
             kind: None,
             precision: Precision::Tick,
+            windows_log: false,
         });
         self.reports.push(StreamReport {
             name: name.to_string(),
@@ -364,15 +376,7 @@ impl Loader {
                 self.text(input, &name, &layers, reader, true, tick)
                     .map(|_| ())
             }
-            Magic::Evtx => {
-                self.skip_stream(
-                    input,
-                    &name,
-                    &layers,
-                    "a Windows event log (EVTX); this hunt reads Defender exports".into(),
-                );
-                Ok(())
-            }
+            Magic::Evtx => self.evtx(input, &name, &layers, reader, tick).map(|_| ()),
             Magic::Binary(what) => {
                 self.skip_stream(
                     input,
@@ -538,6 +542,10 @@ impl Loader {
         match outcome {
             Ok((kind, format)) => {
                 self.streams[idx].kind = kind;
+                self.streams[idx].windows_log = format == Some(Format::WindowsEventJson);
+                if self.streams[idx].windows_log {
+                    report.timestamps.zone = "UTC (Windows logs UTC)".into();
+                }
                 report.format = format;
                 if report.tables.is_empty() {
                     let why = if report.other_tables.is_empty() {
@@ -576,6 +584,71 @@ impl Loader {
         }
         if cancelled {
             return Err(Cancelled);
+        }
+        Ok(idx)
+    }
+
+    fn evtx<'r>(
+        &mut self,
+        input: u32,
+        name: &str,
+        layers: &[Layer],
+        mut reader: Box<dyn Read + 'r>,
+        tick: &mut dyn FnMut() -> bool,
+    ) -> Result<usize, Cancelled> {
+        let idx = self.new_report(input, name, layers);
+        let mut bytes = Vec::new();
+        let read = reader.read_to_end(&mut bytes);
+        let mut diagnostics = std::mem::take(&mut self.reports[idx].diagnostics);
+        let mut st = StreamState::new(name, 0, &mut diagnostics);
+        let outcome = match read {
+            Err(e) => Err(format!("could not be read: {e}")),
+            Ok(_) => crate::winlog::evtx::load(bytes, idx as u32, &mut self.store, &mut st, tick),
+        };
+        let stats = std::mem::take(&mut st.stats);
+        let other_tables = std::mem::take(&mut st.other_tables);
+        drop(st);
+        let report = &mut self.reports[idx];
+        report.diagnostics = diagnostics;
+        report.other_tables = other_tables;
+        report.format = Some(Format::Evtx);
+        report.timestamps = TimestampReport {
+            zone: "UTC (Windows logs UTC)".into(),
+            resolution: Some(Precision::Tick.describe().into()),
+            ..Default::default()
+        };
+        for t in Table::ALL {
+            let s = &stats[t.index()];
+            if s.read > 0 {
+                report.tables.insert(t, s.clone());
+            }
+        }
+        self.streams[idx].kind = Some(StreamKind::Evtx);
+        self.streams[idx].windows_log = true;
+        match outcome {
+            Ok(()) if report.tables.is_empty() => {
+                report.skipped = Some(
+                    "no event of the hunt's four steps (Sysmon 1/3/11, Security 4624/4688/5145/5156)".into(),
+                );
+            }
+            Ok(()) => {}
+            Err(why) => {
+                let cancelled = why == "cancelled";
+                report.diagnostics.push(
+                    "stream",
+                    Diagnostic {
+                        severity: Severity::Error,
+                        file: name.to_string(),
+                        line: None,
+                        column: None,
+                        message: format!("not analysed: {why}"),
+                    },
+                );
+                report.skipped = Some(why);
+                if cancelled {
+                    return Err(Cancelled);
+                }
+            }
         }
         Ok(idx)
     }
