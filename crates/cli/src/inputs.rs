@@ -57,9 +57,7 @@ pub fn read_evidence(
     let mut rows = HashMap::new();
     for req in data.evidence_requests(chains, near) {
         let path = &files[req.input as usize];
-        let result = std::fs::File::open(path)
-            .map_err(std::io::Error::from)
-            .and_then(|f| data.read_evidence(&req, Box::new(f)));
+        let result = std::fs::File::open(path).and_then(|f| data.read_evidence(&req, Box::new(f)));
         match result {
             Ok(found) => rows.extend(found),
             Err(e) => eprintln!(
