@@ -6,6 +6,8 @@ mod report_cmd;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use copyexec_core::allowlist::presets::{preset, PRESETS};
+use copyexec_core::allowlist::{kql, Allowlist};
 use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::time::{parse_offset, DateOrder};
 use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
@@ -48,12 +50,17 @@ enum Command {
         #[arg(long)]
         near_misses: bool,
     },
-    /// Print the query text with the given tolerance, to run it in Sentinel or Defender.
+    /// Print the query with the tolerance and allowlist applied, to run in Sentinel, Defender
+    /// XDR Advanced Hunting or Azure Data Explorer when the data outgrows a laptop.
     Kql {
         /// `ToleranceInSeconds`.
         #[arg(long, default_value_t = DEFAULT_TOLERANCE_SECONDS, value_parser = tolerance)]
         tolerance: i64,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
+    /// List the allowlist presets for the seed's false-positive scenarios.
+    Presets,
 }
 
 #[derive(Args)]
@@ -76,6 +83,36 @@ struct Common {
     /// No progress and no per-file summary on stderr (diagnostics are still printed).
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+/// Allowlists: rows they match are set aside, never hidden (chains lists them apart).
+#[derive(Args, Default)]
+struct RuleArgs {
+    /// A TOML file of allowlist rules (repeatable).
+    #[arg(long = "allowlist", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// A built-in preset by name (repeatable; see `copyexec presets`).
+    #[arg(long = "preset", value_name = "NAME")]
+    presets: Vec<String>,
+}
+
+impl RuleArgs {
+    fn load(&self) -> Result<Allowlist> {
+        let mut list = Allowlist::default();
+        for name in &self.presets {
+            let text = preset(name)
+                .with_context(|| format!("no preset named {name:?} (see `copyexec presets`)"))?;
+            list.add_toml(&format!("preset {name}"), text)?;
+        }
+        for path in &self.files {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            list.add_toml(&path.display().to_string(), &text)?;
+        }
+        Ok(list)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,9 +190,16 @@ fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Rows(common) => {
+            let allowlist = common.rules.load()?;
             let (data, _) = load(&common)?;
             output::print_diagnostics(&data, common.quiet);
-            let rows = data.rows(common.tolerance);
+            let all = data.rows(common.tolerance);
+            let filtered = data.apply_allowlist(&all, &allowlist);
+            if !allowlist.is_empty() {
+                let report = data.allowlist_report(&allowlist, &filtered, &[]);
+                output::print_allowlist_summary(&report);
+            }
+            let rows = filtered.kept;
             let stdout = io::stdout().lock();
             data.write_rows_csv(&rows, io::BufWriter::new(stdout))?;
             Ok(exit_code(&data))
@@ -166,10 +210,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_evidence,
             near_misses,
         } => {
+            let allowlist = common.rules.load()?;
             let (data, files) = load(&common)?;
             output::print_diagnostics(&data, common.quiet);
             let rows = data.rows(common.tolerance);
-            let mut chains = data.chains(&rows, common.tolerance);
+            let filtered = data.apply_allowlist(&rows, &allowlist);
+            let (mut chains, mut suppressed) =
+                data.chains_with_allowlist(&filtered, &allowlist, common.tolerance);
             let mut near = if near_misses {
                 data.near_misses(&rows, common.tolerance)
             } else {
@@ -177,16 +224,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             if !no_evidence {
                 inputs::read_evidence(&data, &files, &mut chains, &mut near);
+                inputs::read_evidence(&data, &files, &mut suppressed, &mut []);
             }
+            let report = (!allowlist.is_empty())
+                .then(|| data.allowlist_report(&allowlist, &filtered, &suppressed));
             let mut out = io::BufWriter::new(io::stdout().lock());
             match format {
                 ChainFormat::Json => {
-                    let doc = data.document(common.tolerance, rows.len(), chains, near);
+                    let mut doc =
+                        data.document(common.tolerance, filtered.kept.len(), chains, near);
+                    doc.allowlist = report;
+                    doc.suppressed_chains = suppressed;
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
                 ChainFormat::Table => {
-                    output::print_chains(&mut out, &data, &chains, rows.len())?;
+                    output::print_chains(&mut out, &data, &chains, filtered.kept.len())?;
+                    if let Some(report) = &report {
+                        output::print_suppressed(&mut out, report, &suppressed)?;
+                    }
                     if near_misses {
                         output::print_near_misses(&mut out, &near)?;
                     }
@@ -196,15 +252,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(exit_code(&data))
         }
         Command::Report(args) => report_cmd::run(args),
-        Command::Kql { tolerance } => {
-            print!(
-                "{}",
-                copyexec_core::SEED_QUERY.replacen(
-                    "let ToleranceInSeconds = 5;",
-                    &format!("let ToleranceInSeconds = {tolerance};"),
-                    1,
-                )
-            );
+        Command::Kql { tolerance, rules } => {
+            print!("{}", kql::render(tolerance, &rules.load()?));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Presets => {
+            for (name, text) in PRESETS {
+                let mut list = Allowlist::default();
+                list.add_toml(name, text)?;
+                let title = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("name = "))
+                    .unwrap_or("")
+                    .trim_matches('"');
+                println!("{}  {title}", name.trim_end_matches(".toml"));
+                for r in &list.rules {
+                    println!("    {}: {}", r.rule.id, r.rule.reason);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -3,6 +3,7 @@
 //! Log values are attacker-controlled; anything printed for a terminal goes through
 //! [`visible`], so an escape sequence in a file name cannot rewrite the screen.
 
+use copyexec_core::analysis::AllowlistReport;
 use copyexec_core::chains::{Chain, Event};
 use copyexec_core::diag::Severity;
 use copyexec_core::load::Format;
@@ -235,6 +236,14 @@ pub fn print_chains(
         for n in &c.notes {
             writeln!(out, "    note: {}", visible(&n.message))?;
         }
+        for a in &c.set_aside {
+            writeln!(
+                out,
+                "    set aside: row {} by rule {}",
+                a.row.join("/"),
+                visible(&a.rule)
+            )?;
+        }
     }
     Ok(())
 }
@@ -263,6 +272,61 @@ pub fn print_near_misses(out: &mut impl Write, near: &[NearMiss]) -> io::Result<
         for n in &m.notes {
             writeln!(out, "    note: {}", visible(&n.message))?;
         }
+    }
+    Ok(())
+}
+
+/// What the allowlist set aside, on stderr (for `rows`, whose stdout is the CSV).
+pub fn print_allowlist_summary(report: &AllowlistReport) {
+    eprintln!(
+        "allowlist: {} query rows kept, {} set aside",
+        report.rows_kept, report.rows_set_aside
+    );
+    for r in &report.rules {
+        eprintln!(
+            "  rule {} ({}): {} rows set aside: {}",
+            visible(&r.id),
+            visible(&r.source),
+            r.rows_set_aside,
+            visible(&r.reason)
+        );
+    }
+}
+
+/// Suppressed chains and each rule's effect.
+pub fn print_suppressed(
+    out: &mut impl Write,
+    report: &AllowlistReport,
+    suppressed: &[Chain],
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} chains suppressed by the allowlist ({} query rows set aside)",
+        suppressed.len(),
+        report.rows_set_aside
+    )?;
+    for r in &report.rules {
+        writeln!(
+            out,
+            "    rule {} ({}): {} rows, {} chains: {}",
+            visible(&r.id),
+            visible(&r.source),
+            r.rows_set_aside,
+            r.chains_suppressed,
+            visible(&r.reason)
+        )?;
+    }
+    for c in suppressed {
+        writeln!(
+            out,
+            "  {}  {}  {}  {}  by {}",
+            c.id,
+            c.start.timestamp,
+            visible(&c.device_name),
+            visible(&c.folder_path),
+            visible(&c.suppressed_by.join(", "))
+        )?;
     }
     Ok(())
 }

@@ -34,6 +34,10 @@ pub struct ReportArgs {
     /// Also list near misses: programs copied over SMB that did not complete a chain.
     #[arg(long)]
     near_misses: bool,
+    /// Leave out the full original rows of the events (their key values stay): a smaller
+    /// report, as `chains --no-evidence` gives a smaller document.
+    #[arg(long)]
+    no_evidence: bool,
     /// Also write the chains as CSV that is safe to open in a spreadsheet.
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
@@ -42,17 +46,28 @@ pub struct ReportArgs {
 /// Runs `copyexec report`.
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let common = &args.common;
+    let allowlist = common.rules.load()?;
     let (data, files) = load(common)?;
     output::print_diagnostics(&data, common.quiet);
+    // The same analysis as `copyexec chains --format json` with the same options.
     let rows = data.rows(common.tolerance);
-    let mut chains = data.chains(&rows, common.tolerance);
+    let filtered = data.apply_allowlist(&rows, &allowlist);
+    let (mut chains, mut suppressed) =
+        data.chains_with_allowlist(&filtered, &allowlist, common.tolerance);
     let mut near = if args.near_misses {
         data.near_misses(&rows, common.tolerance)
     } else {
         Vec::new()
     };
-    inputs::read_evidence(&data, &files, &mut chains, &mut near);
-    let doc = data.document(common.tolerance, rows.len(), chains, near);
+    if !args.no_evidence {
+        inputs::read_evidence(&data, &files, &mut chains, &mut near);
+        inputs::read_evidence(&data, &files, &mut suppressed, &mut []);
+    }
+    let report =
+        (!allowlist.is_empty()).then(|| data.allowlist_report(&allowlist, &filtered, &suppressed));
+    let mut doc = data.document(common.tolerance, filtered.kept.len(), chains, near);
+    doc.allowlist = report;
+    doc.suppressed_chains = suppressed;
 
     let mut input_meta = Vec::with_capacity(files.len());
     for (path, input) in files.iter().zip(&doc.inputs) {

@@ -159,9 +159,101 @@ fn kql_prints_the_seed_query_with_the_tolerance() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("let ToleranceInSeconds = 12;\nDeviceNetworkEvents\n"));
+    let query = text
+        .split_once("as published.\n")
+        .expect("a header comment")
+        .1;
+    assert!(query.starts_with("let ToleranceInSeconds = 12;\nDeviceNetworkEvents\n"));
     assert_eq!(
-        text.replacen("= 12;", "= 5;", 1),
+        query.replacen("= 12;", "= 5;", 1),
         include_str!("../../core/src/seed_query.kql")
     );
+}
+
+#[test]
+fn kql_renders_allowlist_rules_before_the_projection() {
+    let out = Command::new(bin())
+        .args(["kql", "--preset", "software-deployment"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rule = text
+        .find("// rule sccm-client-push")
+        .expect("the rule is named");
+    let project = text.find("| project Timestamp").unwrap();
+    assert!(rule < project);
+    assert!(text.contains(r#"| where not(FolderPath =~ @"C:\Windows\ccmsetup\ccmsetup.exe" and InitiatingProcessFileName3 =~ @"services.exe")"#), "{text}");
+}
+
+#[test]
+fn allowlists_set_rows_aside_and_chains_show_them() {
+    let dir = four("allow");
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"evil-is-fine\"\nreason = \"test\"\nfolder_path = ['C:\\Windows\\*']\n",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["rows", "--allowlist"])
+        .arg(&rules)
+        .arg(dir.join("a.csv"))
+        .arg(dir.join("b.csv"))
+        .arg(dir.join("c.csv"))
+        .arg(dir.join("d.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().lines().count(),
+        1,
+        "only the header"
+    );
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("rule evil-is-fine"));
+    let out = Command::new(bin())
+        .args(["chains", "--format", "json", "--allowlist"])
+        .arg(&rules)
+        .arg(dir.join("a.csv"))
+        .arg(dir.join("b.csv"))
+        .arg(dir.join("c.csv"))
+        .arg(dir.join("d.csv"))
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["chains"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        doc["suppressed_chains"][0]["suppressed_by"][0],
+        "evil-is-fine"
+    );
+    assert_eq!(doc["allowlist"]["rules"][0]["rows_set_aside"], 1);
+    assert!(
+        doc["suppressed_chains"][0]["start"]["fields"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 3,
+        "evidence too"
+    );
+}
+
+#[test]
+fn a_bad_rule_file_names_its_line() {
+    let dir = four("badrule");
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"x\"\nreason = \"y\"\nfolder_pth = ['C:\\*']\n",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args(["kql", "--allowlist"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("rules.toml:4"), "{err}");
+    assert!(err.contains("folder_pth"), "{err}");
 }

@@ -2,6 +2,7 @@
 //! chains, the evidence behind them, and the versioned JSON document the CLI, the app and the
 //! reports share.
 
+use crate::allowlist::Allowlist;
 use crate::chains::{self, Chain};
 use crate::correlate::{self, JoinIndex, RowRef};
 use crate::evidence;
@@ -76,6 +77,70 @@ impl Dataset {
     /// Projected values of one row.
     pub fn project(&self, row: RowRef) -> [String; 17] {
         correlate::project(&self.loaded.store, row)
+    }
+
+    /// Splits `rows` into those kept and those set aside by `allowlist` (with the index of the
+    /// first rule that matched).
+    pub fn apply_allowlist(&self, rows: &[RowRef], allowlist: &Allowlist) -> Filtered {
+        let mut out = Filtered::default();
+        for &r in rows {
+            match allowlist.first_match(&self.loaded.store, r) {
+                Some(i) => out.set_aside.push((r, i)),
+                None => out.kept.push(r),
+            }
+        }
+        out
+    }
+
+    /// Chains of the kept rows (with what was set aside in them) and the suppressed chains.
+    pub fn chains_with_allowlist(
+        &self,
+        filtered: &Filtered,
+        allowlist: &Allowlist,
+        tolerance_seconds: i64,
+    ) -> (Vec<Chain>, Vec<Chain>) {
+        let aside: Vec<(RowRef, String)> = filtered
+            .set_aside
+            .iter()
+            .map(|(r, i)| (*r, allowlist.rules[*i].rule.id.clone()))
+            .collect();
+        chains::build_with_allowlist(
+            &self.loaded.store,
+            &self.loaded.streams,
+            &filtered.kept,
+            &aside,
+            tolerance_seconds,
+        )
+    }
+
+    /// What each rule did, for the summary and reports.
+    pub fn allowlist_report(
+        &self,
+        allowlist: &Allowlist,
+        filtered: &Filtered,
+        suppressed: &[Chain],
+    ) -> AllowlistReport {
+        AllowlistReport {
+            rules: allowlist
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RuleEffect {
+                    id: r.rule.id.clone(),
+                    reason: r.rule.reason.clone(),
+                    source: r.source.clone(),
+                    rule: r.rule.clone(),
+                    rows_set_aside: filtered.set_aside.iter().filter(|(_, k)| *k == i).count()
+                        as u64,
+                    chains_suppressed: suppressed
+                        .iter()
+                        .filter(|c| c.suppressed_by.contains(&r.rule.id))
+                        .count() as u64,
+                })
+                .collect(),
+            rows_kept: filtered.kept.len() as u64,
+            rows_set_aside: filtered.set_aside.len() as u64,
+        }
     }
 
     /// Chains of `rows`, without evidence.
@@ -225,8 +290,47 @@ impl Dataset {
             totals: self.totals(query_rows, chains.len()),
             chains,
             near_misses,
+            allowlist: None,
+            suppressed_chains: Vec::new(),
         }
     }
+}
+
+/// Rows after an allowlist.
+#[derive(Clone, Debug, Default)]
+pub struct Filtered {
+    /// Rows no rule matched.
+    pub kept: Vec<RowRef>,
+    /// Rows set aside, with the index of the first rule that matched.
+    pub set_aside: Vec<(RowRef, usize)>,
+}
+
+/// What an allowlist did.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AllowlistReport {
+    /// Each rule and its effect, in order.
+    pub rules: Vec<RuleEffect>,
+    /// Query rows kept.
+    pub rows_kept: u64,
+    /// Query rows set aside.
+    pub rows_set_aside: u64,
+}
+
+/// One rule's effect.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RuleEffect {
+    /// Rule id.
+    pub id: String,
+    /// Its reason.
+    pub reason: String,
+    /// File or preset it came from.
+    pub source: String,
+    /// The rule itself.
+    pub rule: crate::allowlist::Rule,
+    /// Rows it set aside (as the first matching rule).
+    pub rows_set_aside: u64,
+    /// Chains it suppressed (alone or with other rules).
+    pub chains_suppressed: u64,
 }
 
 /// Row counts over all inputs.
@@ -310,4 +414,10 @@ pub struct ChainsDocument {
     /// Copies that did not become chains (empty unless asked for).
     #[serde(default)]
     pub near_misses: Vec<NearMiss>,
+    /// The allowlist in force and what each rule did (absent without rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowlist: Option<AllowlistReport>,
+    /// Chains every row of which a rule set aside.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_chains: Vec<Chain>,
 }

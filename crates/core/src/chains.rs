@@ -102,6 +102,22 @@ pub struct Chain {
     pub span_ticks: i64,
     /// Why it matched where that may surprise.
     pub notes: Vec<Note>,
+    /// Rows of this chain an allowlist rule set aside: `[connection, logon, write, start]` ids
+    /// and the rule id. They are not in `rows`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAside>,
+    /// For a suppressed chain (every row set aside): the rules that did it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_by: Vec<String>,
+}
+
+/// A row an allowlist rule set aside.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SetAside {
+    /// `[connection, logon, write, start]` event ids.
+    pub row: [String; 4],
+    /// The rule's id.
+    pub rule: String,
 }
 
 /// Ids of events.
@@ -230,6 +246,27 @@ fn precision_ticks(p: Precision) -> i64 {
     }
 }
 
+/// Kept rows and rows set aside (with the rule id) of one start.
+type StartRows = (Vec<RowRef>, Vec<(RowRef, String)>);
+
+fn row_ids(r: &RowRef) -> [String; 4] {
+    [
+        event_id(Table::DeviceNetworkEvents, r.net),
+        event_id(Table::DeviceLogonEvents, r.logon),
+        event_id(Table::DeviceFileEvents, r.file),
+        event_id(Table::DeviceProcessEvents, r.proc),
+    ]
+}
+
+fn order_and_number(chains: &mut [Chain], prefix: char) {
+    chains.sort_by(|a, b| {
+        (a.start.ticks, &a.device_id, &a.start.id).cmp(&(b.start.ticks, &b.device_id, &b.start.id))
+    });
+    for (i, c) in chains.iter_mut().enumerate() {
+        c.id = format!("{prefix}{}", i + 1);
+    }
+}
+
 /// Groups `rows` into chains, ordered by start time.
 pub fn build(
     store: &Store,
@@ -237,22 +274,57 @@ pub fn build(
     rows: &[RowRef],
     tolerance_seconds: i64,
 ) -> Vec<Chain> {
+    build_with_allowlist(store, streams, rows, &[], tolerance_seconds).0
+}
+
+/// Groups kept rows into chains, and rows set aside by rules (with the rule id) into the
+/// chains they belong to or, where a start has no kept row, into suppressed chains
+/// (`s1`, `s2`…).
+pub fn build_with_allowlist(
+    store: &Store,
+    streams: &[StreamInfo],
+    kept: &[RowRef],
+    set_aside: &[(RowRef, String)],
+    tolerance_seconds: i64,
+) -> (Vec<Chain>, Vec<Chain>) {
     let ctx = Ctx { store, streams };
-    let mut by_start: BTreeMap<u32, Vec<RowRef>> = BTreeMap::new();
-    for &r in rows {
-        by_start.entry(r.proc).or_default().push(r);
+    let mut by_start: BTreeMap<u32, StartRows> = BTreeMap::new();
+    for &r in kept {
+        by_start.entry(r.proc).or_default().0.push(r);
     }
-    let mut chains: Vec<Chain> = by_start
-        .into_iter()
-        .map(|(p, rows)| chain(&ctx, p, &rows, tolerance_seconds))
-        .collect();
-    chains.sort_by(|a, b| {
-        (a.start.ticks, &a.device_id, &a.start.id).cmp(&(b.start.ticks, &b.device_id, &b.start.id))
-    });
-    for (i, c) in chains.iter_mut().enumerate() {
-        c.id = format!("c{}", i + 1);
+    for (r, rule) in set_aside {
+        by_start
+            .entry(r.proc)
+            .or_default()
+            .1
+            .push((*r, rule.clone()));
     }
-    chains
+    let mut chains = Vec::new();
+    let mut suppressed = Vec::new();
+    for (p, (rows, aside)) in by_start {
+        if rows.is_empty() {
+            let all: Vec<RowRef> = aside.iter().map(|(r, _)| *r).collect();
+            let mut c = chain(&ctx, p, &all, tolerance_seconds);
+            let mut rules: Vec<String> = aside.iter().map(|(_, id)| id.clone()).collect();
+            rules.sort();
+            rules.dedup();
+            c.suppressed_by = rules;
+            suppressed.push(c);
+        } else {
+            let mut c = chain(&ctx, p, &rows, tolerance_seconds);
+            c.set_aside = aside
+                .iter()
+                .map(|(r, rule)| SetAside {
+                    row: row_ids(r),
+                    rule: rule.clone(),
+                })
+                .collect();
+            chains.push(c);
+        }
+    }
+    order_and_number(&mut chains, 'c');
+    order_and_number(&mut suppressed, 's');
+    (chains, suppressed)
 }
 
 fn chain(ctx: &Ctx<'_>, p: u32, rows: &[RowRef], tolerance_seconds: i64) -> Chain {
@@ -338,18 +410,10 @@ fn chain(ctx: &Ctx<'_>, p: u32, rows: &[RowRef], tolerance_seconds: i64) -> Chai
         writes,
         connections,
         logons: logon_events,
-        rows: rows
-            .iter()
-            .map(|r| {
-                [
-                    event_id(Table::DeviceNetworkEvents, r.net),
-                    event_id(Table::DeviceLogonEvents, r.logon),
-                    event_id(Table::DeviceFileEvents, r.file),
-                    event_id(Table::DeviceProcessEvents, r.proc),
-                ]
-            })
-            .collect(),
+        rows: rows.iter().map(row_ids).collect(),
         notes,
+        set_aside: Vec::new(),
+        suppressed_by: Vec::new(),
     }
 }
 

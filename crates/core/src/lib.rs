@@ -32,6 +32,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod allowlist;
 pub mod analysis;
 pub mod chains;
 pub mod correlate;

@@ -151,7 +151,13 @@ impl Table {
                 SHA256,
                 MD5,
             ],
-            Table::DeviceProcessEvents => &[Timestamp, DeviceId, FolderPath, ProcessCommandLine],
+            Table::DeviceProcessEvents => &[
+                Timestamp,
+                DeviceId,
+                FolderPath,
+                ProcessCommandLine,
+                InitiatingProcessFileName,
+            ],
         }
     }
 

@@ -160,6 +160,8 @@ pub struct ProcEvent {
     pub path_key: Sym,
     /// Projected: `ProcessCommandLine`.
     pub command_line: Sym,
+    /// `InitiatingProcessFileName`: the parent that started it (for allowlists).
+    pub parent: Sym,
 }
 
 /// Every kept event.

@@ -353,6 +353,7 @@ impl<'a> StreamState<'a> {
                     folder_path,
                     path_key: folder_path,
                     command_line: intern(store, &self.text(f, Col::ProcessCommandLine)),
+                    parent: intern(store, &self.text(f, Col::InitiatingProcessFileName)),
                 };
                 store.procs.push(e);
                 store.procs.len() - 1

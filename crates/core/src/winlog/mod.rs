@@ -337,12 +337,11 @@ pub(crate) fn ingest(ev: &WinEvent<'_>, loc: Loc, store: &mut Store, st: &mut St
             );
         }
         (Sysmon, 1) | (Security, 4688) => {
-            let (image, hashes) = if ev.provider == Sysmon {
-                (ev.text("Image"), ev.text("Hashes"))
+            let (image, parent) = if ev.provider == Sysmon {
+                (ev.text("Image"), ev.text("ParentImage"))
             } else {
-                (ev.text("NewProcessName"), String::new())
+                (ev.text("NewProcessName"), ev.text("ParentProcessName"))
             };
-            let _ = hashes;
             let s = &mut store.strings;
             let e = ProcEvent {
                 loc,
@@ -351,6 +350,7 @@ pub(crate) fn ingest(ev: &WinEvent<'_>, loc: Loc, store: &mut Store, st: &mut St
                 folder_path: s.intern(&image),
                 path_key: s.intern(&image.to_lowercase()),
                 command_line: s.intern(&ev.text("CommandLine")),
+                parent: s.intern(file_name(&parent)),
             };
             store.procs.push(e);
         }
