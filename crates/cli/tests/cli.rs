@@ -257,3 +257,78 @@ fn a_bad_rule_file_names_its_line() {
     assert!(err.contains("rules.toml:4"), "{err}");
     assert!(err.contains("folder_pth"), "{err}");
 }
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web/sample")
+}
+
+fn chain_paths(args: &[&str]) -> (Vec<String>, Vec<String>) {
+    let out = Command::new(bin())
+        .args(["chains", "--format", "json", "--no-evidence", "-q"])
+        .args(args)
+        .arg(sample())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths = |k: &str| {
+        doc[k]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|c| c["folder_path"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (paths("chains"), paths("suppressed_chains"))
+}
+
+#[test]
+fn the_bundled_sample_gives_its_documented_chains() {
+    let (chains, _) = chain_paths(&[]);
+    assert_eq!(
+        chains,
+        [
+            r"C:\Windows\Temp\MaintCache\msiexec.exe",
+            r"C:\Temp\AppDiag\debug.exe",
+            r"C:\Windows\ccmsetup\ccmsetup.exe",
+            r"C:\Windows\PSEXESVC.exe",
+            r"C:\ProgramData\svchealth.exe",
+            r"C:\Windows\Temp\svchealth.exe",
+            r"C:\ProgramData\Fabrikam\SyncAgent\helpers\synchelper.exe",
+        ]
+    );
+    let (chains, _) = chain_paths(&["--tolerance", "10"]);
+    assert_eq!(chains.len(), 8);
+    assert_eq!(
+        chains[6], r"C:\ProgramData\svchealth.exe",
+        "the late start on ws-fin-022"
+    );
+    // The four presets set the four benign scenarios aside and leave the intrusion.
+    let presets = [
+        "--preset",
+        "maintenance-tasks",
+        "--preset",
+        "software-deployment",
+        "--preset",
+        "admin-debugging",
+        "--preset",
+        "file-sync-tools",
+    ];
+    let (chains, suppressed) = chain_paths(&presets);
+    assert_eq!(
+        chains,
+        [
+            r"C:\Windows\PSEXESVC.exe",
+            r"C:\ProgramData\svchealth.exe",
+            r"C:\Windows\Temp\svchealth.exe"
+        ]
+    );
+    assert_eq!(suppressed.len(), 4);
+}
