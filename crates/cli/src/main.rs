@@ -1,5 +1,6 @@
 //! `copyexec`: the "File Copy and Execution" hunt on exported Defender data, from a terminal.
 
+mod analysis;
 mod inputs;
 mod output;
 mod report_cmd;
@@ -210,41 +211,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_evidence,
             near_misses,
         } => {
-            let allowlist = common.rules.load()?;
-            let (data, files) = load(&common)?;
-            output::print_diagnostics(&data, common.quiet);
-            let rows = data.rows(common.tolerance);
-            let filtered = data.apply_allowlist(&rows, &allowlist);
-            let (mut chains, mut suppressed) =
-                data.chains_with_allowlist(&filtered, &allowlist, common.tolerance);
-            let mut near = if near_misses {
-                data.near_misses(&rows, common.tolerance)
-            } else {
-                Vec::new()
-            };
-            if !no_evidence {
-                inputs::read_evidence(&data, &files, &mut chains, &mut near);
-                inputs::read_evidence(&data, &files, &mut suppressed, &mut []);
-            }
-            let report = (!allowlist.is_empty())
-                .then(|| data.allowlist_report(&allowlist, &filtered, &suppressed));
+            let analysis::Analysis { data, doc, .. } =
+                analysis::analyse(&common, near_misses, !no_evidence)?;
             let mut out = io::BufWriter::new(io::stdout().lock());
             match format {
                 ChainFormat::Json => {
-                    let mut doc =
-                        data.document(common.tolerance, filtered.kept.len(), chains, near);
-                    doc.allowlist = report;
-                    doc.suppressed_chains = suppressed;
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
                 ChainFormat::Table => {
-                    output::print_chains(&mut out, &data, &chains, filtered.kept.len())?;
-                    if let Some(report) = &report {
-                        output::print_suppressed(&mut out, report, &suppressed)?;
+                    output::print_chains(
+                        &mut out,
+                        &data,
+                        &doc.chains,
+                        doc.totals.query_rows as usize,
+                    )?;
+                    if let Some(report) = &doc.allowlist {
+                        output::print_suppressed(&mut out, report, &doc.suppressed_chains)?;
                     }
                     if near_misses {
-                        output::print_near_misses(&mut out, &near)?;
+                        output::print_near_misses(&mut out, &doc.near_misses)?;
                     }
                 }
             }

@@ -5,7 +5,7 @@
 //! for the chain of custody. The creation time comes from the clock, or from
 //! `COPYEXEC_REPORT_TIME` so that tests and reproducible builds can compare bytes.
 
-use crate::{exit_code, inputs, load, output, Common};
+use crate::{exit_code, output, Common};
 use anyhow::{Context, Result};
 use clap::Args;
 use copyexec_report::{chains_csv, render, rfc3339_utc, sha256_hex, InputMeta, ReportMeta};
@@ -46,29 +46,8 @@ pub struct ReportArgs {
 /// Runs `copyexec report`.
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let common = &args.common;
-    let allowlist = common.rules.load()?;
-    let (data, files) = load(common)?;
-    output::print_diagnostics(&data, common.quiet);
-    // The same analysis as `copyexec chains --format json` with the same options.
-    let rows = data.rows(common.tolerance);
-    let filtered = data.apply_allowlist(&rows, &allowlist);
-    let (mut chains, mut suppressed) =
-        data.chains_with_allowlist(&filtered, &allowlist, common.tolerance);
-    let mut near = if args.near_misses {
-        data.near_misses(&rows, common.tolerance)
-    } else {
-        Vec::new()
-    };
-    if !args.no_evidence {
-        inputs::read_evidence(&data, &files, &mut chains, &mut near);
-        inputs::read_evidence(&data, &files, &mut suppressed, &mut []);
-    }
-    let report =
-        (!allowlist.is_empty()).then(|| data.allowlist_report(&allowlist, &filtered, &suppressed));
-    let mut doc = data.document(common.tolerance, filtered.kept.len(), chains, near);
-    doc.allowlist = report;
-    doc.suppressed_chains = suppressed;
-
+    let crate::analysis::Analysis { data, files, doc } =
+        crate::analysis::analyse(common, args.near_misses, !args.no_evidence)?;
     let mut input_meta = Vec::with_capacity(files.len());
     for (path, input) in files.iter().zip(&doc.inputs) {
         let (size, sha256) = fingerprint(path)?;

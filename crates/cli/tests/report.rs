@@ -256,3 +256,24 @@ fn an_allowlist_is_applied_as_chains_applies_it() {
     assert!(shown(&html).contains("IT&#39;s &lt;b&gt;PsExec&lt;/b&gt;"));
     assert!(shown(&html).contains("Suppressed chains (1)"));
 }
+
+#[test]
+fn near_misses_are_listed_when_asked_for() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/sample");
+    if !sample.join("DeviceNetworkEvents.csv").exists() {
+        return;
+    }
+    let dir = scratch("near");
+    let extra = ["--near-misses"];
+    let html = report(&sample, &dir.join("r.html"), &extra, TIME);
+    let expected = chains_json(&sample, &extra);
+    assert_eq!(
+        serde_json::to_value(parse_report(&html).unwrap()).unwrap(),
+        expected
+    );
+    let n = expected["near_misses"].as_array().unwrap().len();
+    assert!(n > 0);
+    assert!(shown(&html).contains(&format!("<h2>Near misses ({n})</h2>")));
+    let plain = report(&sample, &dir.join("p.html"), &[], TIME);
+    assert!(!plain.contains("id=\"near-misses\""));
+}

@@ -7,6 +7,7 @@
 use crate::time::Ticks;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// An interned string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -15,8 +16,9 @@ pub struct Sym(pub u32);
 /// Deduplicated strings. Symbol 0 is the empty string.
 #[derive(Debug)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, Sym>,
-    strings: Vec<Box<str>>,
+    // One allocation per distinct string, shared by the map and the list.
+    map: FxHashMap<Arc<str>, Sym>,
+    strings: Vec<Arc<str>>,
 }
 
 impl Default for Interner {
@@ -37,9 +39,9 @@ impl Interner {
             return sym;
         }
         let sym = Sym(self.strings.len() as u32);
-        let boxed: Box<str> = s.into();
-        self.strings.push(boxed.clone());
-        self.map.insert(boxed, sym);
+        let shared: Arc<str> = Arc::from(s);
+        self.strings.push(Arc::clone(&shared));
+        self.map.insert(shared, sym);
         sym
     }
 

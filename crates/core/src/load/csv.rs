@@ -8,6 +8,7 @@ use crate::schema::{
 };
 use crate::store::{Loc, Store};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::io::Read;
 
 /// For each column the hunt reads, the header positions holding it, best first.
@@ -53,9 +54,15 @@ impl ColumnMap {
 struct CsvRow<'a> {
     record: &'a csv::ByteRecord,
     map: &'a ColumnMap,
+    /// A column read whose bytes were not UTF-8 (only columns the hunt reads are checked).
+    bad_utf8: Cell<Option<Col>>,
 }
 
 impl Fields for CsvRow<'_> {
+    fn has(&self, col: Col) -> bool {
+        self.map.has(col)
+    }
+
     fn get(&self, col: Col) -> Field<'_> {
         let slots = &self.map.slots[col as usize];
         if slots.is_empty() {
@@ -71,7 +78,13 @@ impl Fields for CsvRow<'_> {
                 }
             }
         }
-        Field::Text(String::from_utf8_lossy(chosen))
+        match std::str::from_utf8(chosen) {
+            Ok(s) => Field::Text(Cow::Borrowed(s)),
+            Err(_) => {
+                self.bad_utf8.set(Some(col));
+                Field::Text(String::from_utf8_lossy(chosen))
+            }
+        }
     }
 }
 
@@ -244,19 +257,20 @@ pub fn load<R: Read>(
                 .or_default() += 1;
             continue;
         }
-        if std::str::from_utf8(record.as_slice()).is_err() {
-            st.warn(
-                "utf8",
-                loc.line,
-                None,
-                "invalid UTF-8; the bad bytes read as U+FFFD".into(),
-            );
-        }
         let row = CsvRow {
             record: &record,
             map: &shape.map,
+            bad_utf8: Cell::new(None),
         };
         st.ingest(store, table, &row, loc, shape.map.timestamp_utc);
+        if let Some(col) = row.bad_utf8.get() {
+            st.warn(
+                "utf8",
+                loc.line,
+                Some(col.name()),
+                "invalid UTF-8; the bad bytes read as U+FFFD".into(),
+            );
+        }
     }
     Ok((
         StreamKind::Csv {
@@ -279,6 +293,7 @@ fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, Stri
     let row = CsvRow {
         record,
         map: &shape.map,
+        bad_utf8: Cell::new(None),
     };
     let action = match row.get(Col::ActionType) {
         Field::Text(t) => t,

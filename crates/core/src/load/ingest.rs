@@ -28,6 +28,11 @@ pub enum Field<'a> {
 pub trait Fields {
     /// The value of `col`.
     fn get(&self, col: Col) -> Field<'_>;
+
+    /// Whether the source has column `col` at all.
+    fn has(&self, col: Col) -> bool {
+        !matches!(self.get(col), Field::Missing)
+    }
 }
 
 /// Per-table counts of one stream.
@@ -126,6 +131,26 @@ impl<'a> StreamState<'a> {
             .filtered
             .entry(reason.to_string())
             .or_default() += 1;
+    }
+
+    /// `LocalPort == 445`, with a diagnostic when the value is not an integer.
+    fn port_is_445(&mut self, f: &dyn Fields, line: u64) -> bool {
+        let Field::Text(t) = f.get(Col::LocalPort) else {
+            return false;
+        };
+        let v = t.trim();
+        if v == "445" {
+            return true;
+        }
+        if !v.is_empty() && parse_integer(v).is_none() {
+            self.warn(
+                "bad integer",
+                line,
+                Some("LocalPort"),
+                format!("{v:?} is not an integer; read as null"),
+            );
+        }
+        parse_integer(v) == Some(445)
     }
 
     /// Text of a string column: Kusto strings are never null, so null and missing read as "".
@@ -247,10 +272,41 @@ impl<'a> StreamState<'a> {
         self.stats[table.index()].read += 1;
         let line = loc.line;
         for &col in table.required() {
-            if matches!(f.get(col), Field::Missing) {
+            if !f.has(col) {
                 self.skip(table, &format!("no {} column", col.name()));
                 return;
             }
+        }
+        // The query's own filters first: most rows of the two big tables stop here, before any
+        // timestamp is parsed or string interned.
+        match table {
+            Table::DeviceNetworkEvents => {
+                if !self.port_is_445(f, line) {
+                    self.filter(table, "LocalPort is not 445");
+                    return;
+                }
+                if self.text(f, Col::RemoteIP).is_empty() {
+                    self.filter(table, "RemoteIP is empty");
+                    return;
+                }
+            }
+            Table::DeviceFileEvents => {
+                let action = self.text(f, Col::ActionType);
+                if action != "FileCreated" && action != "FileModified" {
+                    self.filter(table, "ActionType is not FileCreated or FileModified");
+                    return;
+                }
+                let by_kernel = eq_ci(&self.text(f, Col::InitiatingProcessFileName), "System")
+                    || ends_with_ci(
+                        &self.text(f, Col::InitiatingProcessFolderPath),
+                        "ntoskrnl.exe",
+                    );
+                if !by_kernel {
+                    self.filter(table, "not written by System / ntoskrnl.exe");
+                    return;
+                }
+            }
+            _ => {}
         }
         let Ok(stamp) = self.timestamp(f, table, line, utc_header) else {
             return;
@@ -270,17 +326,7 @@ impl<'a> StreamState<'a> {
         };
         let index = match table {
             Table::DeviceNetworkEvents => {
-                let port = self.typed(f, Col::LocalPort, line);
-                if port != "445" {
-                    self.filter(table, "LocalPort is not 445");
-                    return;
-                }
-                let ip = self.text(f, Col::RemoteIP);
-                if ip.is_empty() {
-                    self.filter(table, "RemoteIP is empty");
-                    return;
-                }
-                let remote_ip = store.strings.intern(&ip);
+                let remote_ip = intern(store, &self.text(f, Col::RemoteIP));
                 let e = NetEvent {
                     loc,
                     at,
@@ -313,19 +359,6 @@ impl<'a> StreamState<'a> {
             }
             Table::DeviceFileEvents => {
                 let action = self.text(f, Col::ActionType);
-                if action != "FileCreated" && action != "FileModified" {
-                    self.filter(table, "ActionType is not FileCreated or FileModified");
-                    return;
-                }
-                let by_kernel = eq_ci(&self.text(f, Col::InitiatingProcessFileName), "System")
-                    || ends_with_ci(
-                        &self.text(f, Col::InitiatingProcessFolderPath),
-                        "ntoskrnl.exe",
-                    );
-                if !by_kernel {
-                    self.filter(table, "not written by System / ntoskrnl.exe");
-                    return;
-                }
                 let action = store.strings.intern(&action);
                 let folder_path = intern(store, &self.text(f, Col::FolderPath));
                 let e = FileEvent {
