@@ -21,7 +21,8 @@ use std::process::ExitCode;
 /// Reads Defender for Endpoint exports (portal CSV, Sentinel CSV, Advanced Hunting API JSON,
 /// Streaming API JSON; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
 /// DeviceFileEvents and DeviceProcessEvents, and reproduces Microsoft's hunting query
-/// "File Copy and Execution" row for row. Nothing leaves the machine.
+/// "File Copy and Execution" row for row; and runs the same hunt on Windows Security and
+/// Sysmon logs (EVTX or JSON lines) of hosts without Defender. Nothing leaves the machine.
 #[derive(Parser)]
 #[command(name = "copyexec", version, max_term_width = 100)]
 struct Cli {
