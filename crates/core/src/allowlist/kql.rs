@@ -12,9 +12,26 @@ use super::matcher::is_glob;
 use super::{Allowlist, Cidr, Rule};
 use crate::SEED_QUERY;
 
-/// A KQL verbatim string literal: `@"..."` with `"` doubled.
+/// A KQL string literal: verbatim (`@"..."`, `"` doubled, backslashes as they are) unless the
+/// value holds a line break, which verbatim literals cannot; then a regular literal with `\\`,
+/// `\"`, `\n`, `\r` and `\t` escapes.
 fn lit(s: &str) -> String {
-    format!("@\"{}\"", s.replace('"', "\"\""))
+    if !s.contains(['\n', '\r']) {
+        return format!("@\"{}\"", s.replace('"', "\"\""));
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn regex_escape(s: &str) -> String {
@@ -211,6 +228,7 @@ mod tests {
         assert_eq!(pattern("FileName", "*.msi"), r#"FileName endswith @".msi""#);
         assert_eq!(pattern("X", "*mid*"), r#"X contains @"mid""#);
         assert_eq!(pattern("X", r#"a"b"#), r#"X =~ @"a""b""#);
+        assert_eq!(pattern("X", "a\\b\n\"c"), r#"X =~ "a\\b\n\"c""#);
         assert_eq!(
             pattern("X", r"C:\*\x?.exe"),
             r#"X matches regex @"(?is)^C:\\.*\\x.\.exe$""#
