@@ -1,0 +1,228 @@
+"""Benchmark: copyexec against duckdb-kql and against the CSV tokenizing floor.
+
+Usage: .venv/bin/python bench/bench.py [--events N]
+
+Generates (or reuses, cached under bench-data/ at the repository root) a bulk
+data set of >= N events (default 1,000,000) as old-portal CSV, one file per
+table, then measures in the same run:
+
+  (a) ``copyexec rows`` on it: median wall time of 3 runs, peak RSS of the child;
+  (b) duckdb-kql end to end: a child Python process loads the CSVs into DuckDB
+      and runs the verbatim query (one run), peak RSS of that child;
+  (c) the floor, ``copyexec-floor``: the csv crate tokenizing every record and
+      nothing else (median of 3).
+
+Prints MB/s (10^6 bytes of input per second), events/s and peak memory for
+each, the speed-up of copyexec over duckdb-kql, copyexec's throughput as a
+fraction of the floor's, and checks that (a) and (b) return the same rows.
+All at the query's default tolerance of 5 s unless --tolerance says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DIFFERENTIAL = REPO_ROOT / "tests" / "differential"
+GEN = DIFFERENTIAL / "gen.py"
+DATA_ROOT = REPO_ROOT / "bench-data"
+
+
+# ---------------------------------------------------------------------------
+# Measuring a child process
+# ---------------------------------------------------------------------------
+
+def measure(cmd: list[str], stdout_path: Path | None = None) -> tuple[float, int, str]:
+    """Run cmd; (wall seconds, peak RSS in bytes, stderr).  os.wait4 gives the
+    child's own rusage, so the peak is the child's and not this script's, with
+    one caveat: Linux carries the launcher's peak RSS over the exec into the
+    child's ru_maxrss (see LAUNCHER_NOTE), so this script stays small."""
+    with open(stdout_path or os.devnull, "wb") as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: keep Popen from waiting again
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}:\n{stderr}")
+    return wall, usage.ru_maxrss * 1024, stderr  # Linux reports ru_maxrss in KiB
+
+
+#: A child's ru_maxrss is at least the launcher's peak RSS at spawn time
+#: (the kernel records the pre-exec address space's high-water mark), so a
+#: value at that level only says "at most this much".
+LAUNCHER_NOTE = "<= (at or below this script's own RSS, which the kernel counts into the child's peak)"
+
+
+def self_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def median_of(n: int, cmd: list[str], stdout_path: Path | None = None) -> tuple[float, int, list[float]]:
+    runs = [measure(cmd, stdout_path) for _ in range(n)]
+    walls = [w for w, _, _ in runs]
+    return statistics.median(walls), max(r for _, r, _ in runs), walls
+
+
+def read_rows(path: Path) -> collections.Counter:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        next(rows, None)  # header
+        return collections.Counter(tuple(r) for r in rows)
+
+
+# ---------------------------------------------------------------------------
+# Data set
+# ---------------------------------------------------------------------------
+
+def ensure_data(events: int, seed: int) -> tuple[Path, dict]:
+    """The cached bulk data set; generated when missing or incomplete.  The
+    generator runs in its own process so this one stays small (see measure)."""
+    folder = DATA_ROOT / f"events-{events}-seed-{seed}-v{bulk_version()}"
+    manifest_path = folder / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if all((folder / f).exists() for f in manifest["files"]):
+            print(f"data: reusing {folder}")
+            return folder, manifest
+    print(f"data: generating {events:,} events in {folder} ...", flush=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(GEN), "bulk", "--events", str(events), "--seed", str(seed), str(folder)],
+                   check=True, stdout=subprocess.DEVNULL)
+    manifest = json.loads(manifest_path.read_text())
+    print(f"data: {manifest['events']:,} events, {manifest['bytes'] / 1e6:,.0f} MB "
+          f"in {time.perf_counter() - start:.0f} s")
+    return folder, manifest
+
+
+def bulk_version() -> str:
+    """gen.BULK_VERSION, read from the source (this process does not import gen:
+    see measure), so a changed generator does not reuse an old cached data set."""
+    m = re.search(r"^BULK_VERSION = (\d+)", GEN.read_text(encoding="utf-8"), re.M)
+    return m.group(1) if m else "0"
+
+
+# ---------------------------------------------------------------------------
+# duckdb-kql child
+# ---------------------------------------------------------------------------
+
+def duckdb_child(folder: Path, tolerance: int, rows_out: Path) -> None:
+    """Runs in a separate process: load the CSVs, run the query, write the rows
+    in copyexec's text form, print timings as JSON."""
+    sys.path.insert(0, str(DIFFERENTIAL))
+    import duckdb_kql
+    import gen
+    import reference
+
+    schema = gen.load_schema()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    t0 = time.perf_counter()
+    con = duckdb_kql.connect()
+    files = {t: [folder / f"{t}.csv"] for t in gen.TABLES if f"{t}.csv" in manifest["files"]}
+    reference.load_old_csv(con, files, schema)
+    t1 = time.perf_counter()
+    rel = duckdb_kql.query(con, reference.query_text(tolerance))  # translate + plan, as a user would
+    cols = ", ".join('epoch_ns("Timestamp")' if c == "Timestamp" else f'"{c}"' for c in reference.OUTPUT_COLUMNS)
+    result = rel.project(cols).fetchall()
+    t2 = time.perf_counter()
+    with open(rows_out, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(reference.OUTPUT_COLUMNS)
+        for row in result:
+            w.writerow((reference.render_ns(row[0]),) + tuple(reference.render(v) for v in row[1:]))
+    print(json.dumps({"load_s": t1 - t0, "query_s": t2 - t1, "rows": len(result)}))
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000, help="events in the data set (default 1,000,000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tolerance", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3, help="runs of copyexec and of the floor (median)")
+    ap.add_argument("--no-build", action="store_true", help="use the binaries in target/release as they are")
+    ap.add_argument("--duckdb-child", nargs=2, metavar=("DIR", "ROWS_OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.duckdb_child:
+        duckdb_child(Path(args.duckdb_child[0]), args.tolerance, Path(args.duckdb_child[1]))
+        return 0
+
+    copyexec = Path(os.environ.get("COPYEXEC_BIN", REPO_ROOT / "target" / "release" / "copyexec"))
+    floor = REPO_ROOT / "target" / "release" / "copyexec-floor"
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "copyexec-cli", "-p", "copyexec-bench"],
+                       cwd=REPO_ROOT, check=True)
+
+    folder, manifest = ensure_data(args.events, args.seed)
+    csvs = [str(folder / f) for f in manifest["files"]]
+    mb, events = manifest["bytes"] / 1e6, manifest["events"]
+    print(f"input: {events:,} events ({', '.join(f'{t} {n:,}' for t, n in manifest['rows'].items())}), "
+          f"{mb:,.1f} MB, {manifest['bytes'] / events:.0f} bytes/event; tolerance {args.tolerance} s; "
+          f"{os.cpu_count()} CPUs\n", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        # Children first, result parsing last: a child's peak RSS can read no
+        # lower than this script's own (see LAUNCHER_NOTE), so keep it small.
+        # (c) the floor
+        fl_wall, fl_rss, fl_walls = median_of(args.runs, [str(floor), *csvs])
+        print(f"floor runs: {', '.join(f'{w:.2f}' for w in fl_walls)} s", flush=True)
+
+        # (a) copyexec
+        ce_out = tmp / "copyexec.csv"
+        ce_wall, ce_rss, ce_walls = median_of(
+            args.runs, [str(copyexec), "rows", "--tolerance", str(args.tolerance), *csvs], ce_out)
+        print(f"copyexec runs: {', '.join(f'{w:.2f}' for w in ce_walls)} s", flush=True)
+
+        # (b) duckdb-kql, in a child Python process so wait4 measures it alone
+        dk_out = tmp / "duckdb.csv"
+        timing_path = tmp / "timing.json"
+        dk_wall, dk_rss, _ = measure([sys.executable, __file__, "--tolerance", str(args.tolerance),
+                                      "--duckdb-child", str(folder), str(dk_out)], timing_path)
+        timing = json.loads(timing_path.read_text())
+        print(f"duckdb-kql: load {timing['load_s']:.2f} s, query {timing['query_s']:.2f} s\n", flush=True)
+
+        launcher = self_rss()
+        ce_rows, dk_rows = read_rows(ce_out), read_rows(dk_out)
+
+    print(f"{'':12s} {'wall s':>8s} {'MB/s':>8s} {'events/s':>12s} {'peak RSS MB':>12s}")
+    for name, wall, rss in (("copyexec", ce_wall, ce_rss), ("duckdb-kql", dk_wall, dk_rss), ("floor", fl_wall, fl_rss)):
+        bound = rss <= launcher * 1.05
+        print(f"{name:12s} {wall:8.2f} {mb / wall:8.1f} {events / wall:12,.0f} "
+              f"{('<=' if bound else '') + f'{rss / 1e6:.1f}':>12s}" + (" *" if bound else ""))
+    if any(r <= launcher * 1.05 for r in (ce_rss, dk_rss, fl_rss)):
+        print(f"* {LAUNCHER_NOTE}: {launcher / 1e6:.1f} MB")
+    print(f"\ncopyexec speed-up over duckdb-kql: {dk_wall / ce_wall:.1f}x")
+    print(f"copyexec throughput as a fraction of the floor: {fl_wall / ce_wall:.0%}")
+    n_ce, n_dk = sum(ce_rows.values()), sum(dk_rows.values())
+    print(f"rows: copyexec {n_ce:,}, duckdb-kql {n_dk:,}: "
+          f"{'equal' if n_ce == n_dk else 'DIFFERENT'} counts, "
+          f"{'identical' if ce_rows == dk_rows else 'DIFFERENT'} multisets")
+    if ce_rows != dk_rows:
+        for title, side in (("only in copyexec", ce_rows - dk_rows), ("only in duckdb-kql", dk_rows - ce_rows)):
+            for row in list(side)[:5]:
+                print(f"  {title}: {row}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
