@@ -21,6 +21,7 @@ All at the query's default tolerance of 5 s unless --tolerance says otherwise.
 from __future__ import annotations
 
 import argparse
+import shutil
 import collections
 import csv
 import json
@@ -158,6 +159,8 @@ def main() -> int:
     ap.add_argument("--tolerance", type=int, default=5)
     ap.add_argument("--runs", type=int, default=3, help="runs of copyexec and of the floor (median)")
     ap.add_argument("--no-build", action="store_true", help="use the binaries in target/release as they are")
+    ap.add_argument("--evtx-copies", type=int, default=200,
+                    help="copies of the EVTX recordings in the EVTX part (default 200; 0 skips it)")
     ap.add_argument("--duckdb-child", nargs=2, metavar=("DIR", "ROWS_OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -221,7 +224,49 @@ def main() -> int:
             for row in list(side)[:5]:
                 print(f"  {title}: {row}")
         return 1
+    if args.evtx_copies:
+        evtx_part(copyexec, args.evtx_copies, args.runs)
     return 0
+
+
+# Recordings without chains: copies of a recording with a chain would multiply its rows
+# (every copy's connection joins every copy's logon, write and start on the same device).
+EVTX_SOURCES = [
+    "evtx-attack-samples/LM_5145_Remote_FileCopy.evtx",
+    "evtx-attack-samples/smbmap_upload_exec_sysmon.evtx",
+]
+
+
+def evtx_part(copyexec: Path, copies: int, runs: int) -> None:
+    """Windows event logs: copyexec on many EVTX files beside the evtx crate's own
+    single-threaded parse of the same files (the floor for this input kind)."""
+    shared = REPO_ROOT.parent / "shared" / "datasets"
+    sources = [shared / s for s in EVTX_SOURCES if (shared / s).exists()]
+    if not sources:
+        print("\nEVTX: skipped (../shared/datasets not present)")
+        return
+    folder = REPO_ROOT / "bench-data" / f"evtx-v2-{copies}"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for i in range(copies):
+            src = sources[i % len(sources)]
+            os.link(src, folder / f"{i:04d}.evtx") if src.stat().st_dev == folder.stat().st_dev \
+                else shutil.copy(src, folder / f"{i:04d}.evtx")
+    files = sorted(str(p) for p in folder.glob("*.evtx"))
+    total = sum(os.path.getsize(f) for f in files)
+    floor = REPO_ROOT / "target" / "release" / "copyexec-evtx-floor"
+    fl_wall, _, _ = median_of(runs, [str(floor), *files])
+    probe = subprocess.run([str(floor), *files], capture_output=True, text=True, check=True).stdout
+    records = int(probe.split("records=")[1])
+    ce_wall, ce_rss, _ = median_of(runs, [str(copyexec), "rows", "-q", *files])
+    mb = total / 1e6
+    print(f"\nEVTX: {len(files)} files ({', '.join(Path(s).name for s in EVTX_SOURCES)} repeated), "
+          f"{mb:.1f} MB, {records:,} records")
+    print(f"{'':12s} {'wall s':>8s} {'MB/s':>8s} {'events/s':>12s}")
+    for name, wall in (("copyexec", ce_wall), ("evtx crate", fl_wall)):
+        print(f"{name:12s} {wall:8.2f} {mb / wall:8.1f} {records / wall:12,.0f}")
+    print(f"copyexec EVTX throughput as a fraction of the evtx crate's own parse: {fl_wall / ce_wall:.0%}"
+          f" (peak RSS {ce_rss / 1e6:.0f} MB)")
 
 
 if __name__ == "__main__":
