@@ -1,11 +1,15 @@
 //! Paths given on the command line → files, and evidence read back from them.
 
+use crate::output;
 use anyhow::{Context, Result};
 use copyexec_core::chains::Chain;
+use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::Dataset;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Files under `paths`: files as given, folders walked recursively in name order. Inside
 /// folders, hidden entries (names starting with `.`) and Markdown notes (`*.md`, such as a
@@ -67,4 +71,66 @@ pub fn read_evidence(
         }
     }
     data.attach_evidence(chains, near, &rows);
+}
+
+/// Reads `files` on up to `threads` threads, one loader per file, and merges the parts in file
+/// order: the result is the same as reading them one after the other.
+pub fn load_files(
+    files: &[PathBuf],
+    options: LoadOptions,
+    threads: usize,
+    show_progress: bool,
+) -> Result<Loaded> {
+    let sizes: Vec<Option<u64>> = files
+        .iter()
+        .map(|p| std::fs::metadata(p).ok().map(|m| m.len()))
+        .collect();
+    let total: u64 = sizes.iter().flatten().sum();
+    let done = AtomicU64::new(0);
+    let next = AtomicUsize::new(0);
+    let progress = Mutex::new(output::Progress::new(
+        &format!("{} files", files.len()),
+        Some(total),
+        show_progress,
+    ));
+    let parts: Vec<Mutex<Option<Result<Part>>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = files.get(i) else { break };
+        let result = std::fs::File::open(path)
+            .with_context(|| format!("opening {}", path.display()))
+            .map(|file| {
+                let mut loader = Loader::new(options);
+                let mut last = 0u64;
+                let _ =
+                    loader.add_input(&path.display().to_string(), sizes[i], file, &mut |bytes| {
+                        let sum = done.fetch_add(bytes - last, Ordering::Relaxed) + bytes - last;
+                        last = bytes;
+                        if let Ok(mut p) = progress.try_lock() {
+                            p.update(sum);
+                        }
+                        true
+                    });
+                loader.into_part()
+            });
+        *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+    };
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, files.len().max(1)) {
+            s.spawn(worker);
+        }
+    });
+    progress
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .done();
+    let mut ordered = Vec::with_capacity(files.len());
+    for slot in parts {
+        let part = slot
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .expect("every file was taken by a worker")?;
+        ordered.push(part);
+    }
+    Ok(Loaded::from_parts(ordered))
 }

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use copyexec_core::allowlist::presets::{preset, PRESETS};
 use copyexec_core::allowlist::{kql, Allowlist};
-use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::load::LoadOptions;
 use copyexec_core::time::{parse_offset, DateOrder};
 use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
 use std::io::{self, IsTerminal, Write};
@@ -85,6 +85,9 @@ struct Common {
     /// No progress and no per-file summary on stderr (diagnostics are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Files read at once (default: one per CPU). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(usize))]
+    threads: Option<usize>,
     #[command(flatten)]
     rules: RuleArgs,
 }
@@ -173,20 +176,11 @@ fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
         },
     };
     let show_progress = !common.quiet && io::stderr().is_terminal();
-    let mut loader = Loader::new(options);
-    for path in &files {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        let size = file.metadata().ok().map(|m| m.len());
-        let name = path.display().to_string();
-        let mut progress = output::Progress::new(&name, size, show_progress);
-        let _ = loader.add_input(&name, size, file, &mut |bytes| {
-            progress.update(bytes);
-            true
-        });
-        progress.done();
-    }
-    Ok((Dataset::new(loader.finish()), files))
+    let threads = common
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let loaded = inputs::load_files(&files, options, threads, show_progress)?;
+    Ok((Dataset::new(loaded), files))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

@@ -50,6 +50,16 @@ impl Interner {
         &self.strings[sym.0 as usize]
     }
 
+    /// How many strings there are.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether only the empty string is interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.len() <= 1
+    }
+
     /// The symbol of `s` if it was interned.
     pub fn lookup(&self, s: &str) -> Option<Sym> {
         self.map.get(s).copied()

@@ -577,3 +577,32 @@ fn real_union_json_lines_in_a_zip() {
         .unwrap()
         .contains("only rows this hunt does not read"));
 }
+
+#[test]
+fn parts_read_in_parallel_merge_to_the_same_result() {
+    use copyexec_core::load::{Loaded, Loader};
+    let files = chain_csvs();
+    let sequential = load(&files);
+    let parts = files
+        .iter()
+        .map(|(name, text)| {
+            let mut l = Loader::new(LoadOptions::default());
+            l.add_input(name, None, text.as_bytes(), &mut |_| true)
+                .unwrap();
+            l.into_part()
+        })
+        .collect();
+    let merged = copyexec_core::Dataset::new(Loaded::from_parts(parts));
+    assert_eq!(row_lines(&merged, 5), row_lines(&sequential, 5));
+    let doc = |d: &copyexec_core::Dataset| {
+        let rows = d.rows(5);
+        serde_json::to_string(&d.document(
+            5,
+            rows.len(),
+            d.chains(&rows, 5),
+            d.near_misses(&rows, 5),
+        ))
+        .unwrap()
+    };
+    assert_eq!(doc(&merged), doc(&sequential));
+}

@@ -1,0 +1,180 @@
+//! One chain: what was copied where, from whom, its timeline and its events.
+
+use super::chain_timeline::{events, lane, ChainTimeline, LANES};
+use crate::format;
+use crate::hooks::use_worker::AppContext;
+use crate::protocol::ResultView;
+use crate::state::{Action, Shared};
+use copyexec_core::chains::Event;
+use copyexec_core::schema::Table;
+use yew::prelude::*;
+
+/// Properties.
+#[derive(Properties)]
+pub struct Props {
+    /// The result.
+    pub result: Shared<ResultView>,
+    /// Index of the chain in it.
+    pub index: usize,
+}
+
+impl PartialEq for Props {
+    /// A card shows the same thing when its chain is the same apart from the evidence rows
+    /// (those only appear in the event dialog): when the evidence arrives, or the tolerance
+    /// changes without changing this chain, the card is not drawn again.
+    fn eq(&self, other: &Self) -> bool {
+        if self.result == other.result && self.index == other.index {
+            return true;
+        }
+        let (Some(a), Some(b)) = (
+            self.result.chains.get(self.index),
+            other.result.chains.get(other.index),
+        ) else {
+            return false;
+        };
+        self.result.tolerance == other.result.tolerance
+            && a.id == b.id
+            && a.rows == b.rows
+            && a.notes == b.notes
+            && a.start.id == b.start.id
+            && a.start.offset_ticks == b.start.offset_ticks
+            && a.start.key == b.start.key
+    }
+}
+
+/// A key value of an event.
+pub fn key<'a>(e: &'a Event, name: &str) -> &'a str {
+    e.key
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// One line saying what an event is.
+pub fn describe(e: &Event) -> String {
+    match e.table {
+        Table::DeviceNetworkEvents => format!(
+            "{}:{} → port 445 ({})",
+            key(e, "RemoteIP"),
+            key(e, "RemotePort"),
+            key(e, "Protocol")
+        ),
+        Table::DeviceLogonEvents => {
+            let domain = key(e, "AccountDomain");
+            let name = key(e, "AccountName");
+            let account = if domain.is_empty() {
+                name.to_string()
+            } else {
+                format!("{domain}\\{name}")
+            };
+            let from = key(e, "RemoteIP");
+            format!(
+                "{} {} from {}",
+                key(e, "ActionType"),
+                account,
+                if from.is_empty() {
+                    "(no address)"
+                } else {
+                    from
+                }
+            )
+        }
+        Table::DeviceFileEvents => format!("{} {}", key(e, "ActionType"), key(e, "FolderPath")),
+        Table::DeviceProcessEvents => key(e, "ProcessCommandLine").to_string(),
+    }
+}
+
+/// A chain card.
+#[function_component(ChainCard)]
+pub fn chain_card(props: &Props) -> Html {
+    let ctx = use_context::<AppContext>().expect("app context");
+    let hovered = use_state(|| None::<String>);
+    let chain = &props.result.chains[props.index];
+    let open = {
+        let ctx = ctx.clone();
+        let chain_id = chain.id.clone();
+        Callback::from(move |event_id: String| {
+            ctx.dispatch(Action::Select(Some((chain_id.clone(), event_id))))
+        })
+    };
+    let on_hover = {
+        let hovered = hovered.clone();
+        Callback::from(move |id: Option<String>| hovered.set(id))
+    };
+    let all = events(chain);
+    let focus_event = hovered
+        .as_ref()
+        .and_then(|id| all.iter().find(|e| &e.id == id).copied());
+    let event_count = all.len();
+    html! {
+        <article class="chain" data-testid="chain" id={format!("chain-{}", chain.id)} tabindex="-1"
+            data-chain-id={chain.id.clone()} aria-labelledby={format!("chain-{}-title", chain.id)}>
+            <header class="chain-head">
+                <div class="chain-title-row">
+                    <span class="chain-id">{ chain.id.clone() }</span>
+                    <h3 id={format!("chain-{}-title", chain.id)} class="chain-title">
+                        <span class="chain-file" data-testid="chain-file">{ chain.file_name.clone() }</span>
+                        <span class="chain-on">{ " on " }</span>
+                        <span class="chain-device" data-testid="chain-device">{ chain.device_name.clone() }</span>
+                    </h3>
+                    <span class="chain-time">{ format::stamp_short(&chain.start.timestamp) }</span>
+                </div>
+                <dl class="chain-facts">
+                    <div><dt>{ "Path" }</dt><dd class="mono" data-testid="chain-path">{ chain.folder_path.clone() }</dd></div>
+                    <div><dt>{ "From" }</dt><dd class="mono" data-testid="chain-ips">{ chain.remote_ips.join(", ") }</dd></div>
+                    <div><dt>{ "Account" }</dt><dd class="mono" data-testid="chain-accounts">{ chain.accounts.join(", ") }</dd></div>
+                    <div><dt>{ "Device id" }</dt><dd class="mono">{ chain.device_id.clone() }</dd></div>
+                    if !chain.sha256.is_empty() {
+                        <div><dt>{ "SHA256" }</dt><dd class="mono hash">{ chain.sha256.clone() }</dd></div>
+                    } else if !chain.sha1.is_empty() {
+                        <div><dt>{ "SHA1" }</dt><dd class="mono hash">{ chain.sha1.clone() }</dd></div>
+                    } else if !chain.md5.is_empty() {
+                        <div><dt>{ "MD5" }</dt><dd class="mono hash">{ chain.md5.clone() }</dd></div>
+                    }
+                    <div><dt>{ "Span" }</dt><dd>{ format!("{} from first connection to start · {} events · {} query rows",
+                        format::span(chain.span_ticks), event_count, chain.rows.len()) }</dd></div>
+                </dl>
+                if !chain.notes.is_empty() {
+                    <ul class="notes">
+                        { for chain.notes.iter().map(|n| html! {
+                            <li class="note" data-note={n.code.clone()}>{ n.message.clone() }</li>
+                        }) }
+                    </ul>
+                }
+            </header>
+            <ChainTimeline result={props.result.clone()} index={props.index} on_open={open.clone()} on_hover={on_hover} />
+            <div class="hover-detail" aria-live="polite">
+                if let Some(e) = focus_event {
+                    <span class="hover-title">{ format!("{} {} · {}", LANES[lane(e.table)], e.id, format::offset(e.offset_ticks)) }</span>
+                    { for e.key.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| html! {
+                        <span class="kv"><span class="k">{ k.clone() }</span><span class="v">{ v.clone() }</span></span>
+                    }) }
+                } else {
+                    <span class="muted">{ "Hover or focus an event for its key fields; click or press Enter for all of its fields." }</span>
+                }
+            </div>
+            <table class="events">
+                <caption class="visually-hidden">{ format!("Events of chain {}", chain.id) }</caption>
+                <thead><tr><th scope="col">{ "Offset" }</th><th scope="col">{ "Step" }</th><th scope="col">{ "Event" }</th><th scope="col">{ "What" }</th><th scope="col">{ "Source" }</th></tr></thead>
+                <tbody>
+                    { for all.iter().map(|e| {
+                        let id = e.id.clone();
+                        let open = open.clone();
+                        let onclick = Callback::from(move |_| open.emit(id.clone()));
+                        html! {
+                            <tr data-event-id={e.id.clone()}>
+                                <td class="num">{ format::offset(e.offset_ticks) }</td>
+                                <td><span class={classes!("step", super::chain_timeline::lane_class(e.table))}>{ LANES[lane(e.table)] }</span></td>
+                                <td><button type="button" class="link" onclick={onclick}
+                                    aria-label={format!("All fields of event {}", e.id)}>{ e.id.clone() }</button></td>
+                                <td class="what">{ describe(e) }</td>
+                                <td class="source muted">{ format!("{}:{}", e.source.file, e.source.line) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </article>
+    }
+}

@@ -1,0 +1,20 @@
+//! The page's components, one per file.
+
+pub mod app;
+pub mod chain_card;
+pub mod chain_list;
+pub mod chain_timeline;
+pub mod drop_zone;
+pub mod event_dialog;
+pub mod header;
+pub mod input_reports;
+pub mod landing;
+pub mod messages;
+pub mod near_misses;
+pub mod overview;
+pub mod progress_panel;
+pub mod reading_options;
+pub mod results;
+pub mod rows_table;
+pub mod summary;
+pub mod toolbar;

@@ -1,0 +1,330 @@
+//! The bridge to the analysis worker, and the app context built on it.
+//!
+//! [`use_app`] creates the worker once, turns its messages into [`Action`]s, and returns an
+//! [`AppContext`] whose methods are the only way components start work: load files, change
+//! the tolerance, ask for a download, cancel.
+
+use crate::host::{self, Input};
+use crate::protocol::{DownloadKind, FromWorker, ToWorker};
+use crate::state::{Action, ReadOptions, State};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker};
+use yew::prelude::*;
+
+type Handler<E> = Closure<dyn FnMut(E)>;
+
+struct Bridge {
+    worker: Option<Worker>,
+    on_message: Option<Handler<MessageEvent>>,
+    on_error: Option<Handler<ErrorEvent>>,
+    seq: Cell<u32>,
+    last_url: Option<String>,
+}
+
+/// What components get from the context: the state and the ways to change it.
+#[derive(Clone)]
+pub struct AppContext {
+    /// The state.
+    pub state: UseReducerHandle<State>,
+    bridge: Rc<RefCell<Bridge>>,
+}
+
+impl PartialEq for AppContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state && Rc::ptr_eq(&self.bridge, &other.bridge)
+    }
+}
+
+impl AppContext {
+    /// Sends an action to the reducer.
+    pub fn dispatch(&self, action: Action) {
+        self.state.dispatch(action);
+    }
+
+    fn next_seq(&self) -> u32 {
+        let b = self.bridge.borrow();
+        let n = b.seq.get() + 1;
+        b.seq.set(n);
+        n
+    }
+
+    fn post(&self, message: &ToWorker, files: Option<&[Input]>) {
+        let dispatcher = self.state.dispatcher();
+        ensure_worker(&self.bridge, &dispatcher);
+        let b = self.bridge.borrow();
+        let Some(worker) = &b.worker else { return };
+        let obj = Object::new();
+        let json = serde_json::to_string(message).unwrap_or_default();
+        let _ = Reflect::set(&obj, &"json".into(), &json.into());
+        if let Some(files) = files {
+            let list = Array::new();
+            for f in files {
+                list.push(&f.file);
+            }
+            let _ = Reflect::set(&obj, &"files".into(), &list);
+        }
+        if let Err(e) = worker.post_message(&obj) {
+            self.dispatch(Action::Failed {
+                seq: 0,
+                message: format!(
+                    "could not reach the analysis worker: {}",
+                    host::describe(&e)
+                ),
+            });
+        }
+    }
+
+    /// Analyses `files` (sorted by name, so ids do not depend on drop order).
+    pub fn load(&self, mut files: Vec<Input>) {
+        if files.is_empty() {
+            self.dispatch(Action::InputProblem("No files were given.".into()));
+            return;
+        }
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        let files = Rc::new(files);
+        self.start_load(files, self.state.options);
+    }
+
+    fn start_load(&self, files: Rc<Vec<Input>>, options: ReadOptions) {
+        let seq = self.next_seq();
+        self.dispatch(Action::StartLoad {
+            seq,
+            files: files.clone(),
+        });
+        let message = ToWorker::Load {
+            seq,
+            names: files.iter().map(|f| f.name.clone()).collect(),
+            tolerance: self.state.tolerance,
+            offset_minutes: options.offset_minutes,
+            date_order: options.date_order,
+        };
+        self.post(&message, Some(&files));
+    }
+
+    /// Changes the reading options and reads the current files again.
+    pub fn set_options(&self, options: ReadOptions) {
+        self.dispatch(Action::SetOptions(options));
+        let files = self.state.files.clone();
+        if !files.is_empty() {
+            self.start_load(files, options);
+        }
+    }
+
+    /// Runs the query again with another tolerance.
+    pub fn set_tolerance(&self, tolerance: i64) {
+        let seq = self.next_seq();
+        self.dispatch(Action::SetTolerance { seq, tolerance });
+        self.post(&ToWorker::Tolerance { seq, tolerance }, None);
+    }
+
+    /// Asks the worker for a download; it starts when the bytes arrive.
+    pub fn download(&self, kind: DownloadKind) {
+        self.post(&ToWorker::Download { kind }, None);
+    }
+
+    /// Stops reading: the worker is ended and a fresh one takes its place.
+    pub fn cancel(&self) {
+        stop_worker(&self.bridge);
+        self.next_seq();
+        self.dispatch(Action::Cancelled);
+        ensure_worker(&self.bridge, &self.state.dispatcher());
+    }
+
+    /// Back to the landing view.
+    pub fn reset(&self) {
+        self.next_seq();
+        self.dispatch(Action::Reset);
+    }
+}
+
+fn stop_worker(bridge: &Rc<RefCell<Bridge>>) {
+    let mut b = bridge.borrow_mut();
+    if let Some(w) = b.worker.take() {
+        w.set_onmessage(None);
+        w.set_onerror(None);
+        w.terminate();
+    }
+    b.on_message = None;
+    b.on_error = None;
+}
+
+fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<State>) {
+    if bridge.borrow().worker.is_some() {
+        return;
+    }
+    let worker = match host::make_worker() {
+        Ok(w) => w,
+        Err(e) => {
+            dispatch.dispatch(Action::Failed {
+                seq: 0,
+                message: format!("The analysis worker could not be started: {e}"),
+            });
+            return;
+        }
+    };
+    let on_message = {
+        let dispatch = dispatch.clone();
+        let bridge = Rc::downgrade(bridge);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            let Some(json) = Reflect::get(&data, &"json".into())
+                .ok()
+                .and_then(|v| v.as_string())
+            else {
+                return;
+            };
+            let message = match serde_json::from_str::<FromWorker>(&json) {
+                Ok(m) => m,
+                Err(e) => {
+                    dispatch.dispatch(Action::Failed {
+                        seq: 0,
+                        message: format!("internal: unreadable message from the worker: {e}"),
+                    });
+                    return;
+                }
+            };
+            match message {
+                FromWorker::Progress {
+                    seq,
+                    file,
+                    loaded,
+                    total,
+                } => dispatch.dispatch(Action::Progress {
+                    seq,
+                    file,
+                    loaded,
+                    total,
+                }),
+                FromWorker::Loaded {
+                    seq,
+                    inputs,
+                    missing_tables,
+                    read_ms,
+                } => dispatch.dispatch(Action::Loaded {
+                    seq,
+                    inputs,
+                    missing_tables,
+                    read_ms,
+                }),
+                FromWorker::Result(mut r) => {
+                    restore_ticks(&mut r.chains);
+                    dispatch.dispatch(Action::Result(r))
+                }
+                FromWorker::Failed { seq, message } => {
+                    dispatch.dispatch(Action::Failed { seq, message })
+                }
+                FromWorker::Download { kind } => {
+                    let bytes = Reflect::get(&data, &"bytes".into())
+                        .ok()
+                        .and_then(|b| b.dyn_into::<Uint8Array>().ok());
+                    if let (Some(bytes), Some(bridge)) = (bytes, bridge.upgrade()) {
+                        if let Err(e) = save(&bridge, kind, &bytes) {
+                            dispatch.dispatch(Action::Failed {
+                                seq: 0,
+                                message: format!("The download could not be started: {e}"),
+                            });
+                        }
+                    }
+                }
+            }
+        })
+    };
+    let on_error = {
+        let dispatch = dispatch.clone();
+        let weak = Rc::downgrade(bridge);
+        Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            dispatch.dispatch(Action::Failed {
+                seq: 0,
+                message: format!(
+                    "The analysis stopped unexpectedly ({}). Please report this with the files' formats; the analysis was reset.",
+                    event.message()
+                ),
+            });
+            // WebAssembly state after a trap cannot be trusted: start over with a new worker.
+            if let Some(bridge) = weak.upgrade() {
+                stop_worker(&bridge);
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let mut b = bridge.borrow_mut();
+    b.worker = Some(worker);
+    b.on_message = Some(on_message);
+    b.on_error = Some(on_error);
+}
+
+/// Puts back the events' ticks, which the JSON leaves out.
+fn restore_ticks(chains: &mut [copyexec_core::chains::Chain]) {
+    for c in chains {
+        for e in c
+            .connections
+            .iter_mut()
+            .chain(c.logons.iter_mut())
+            .chain(c.writes.iter_mut())
+            .chain(std::iter::once(&mut c.start))
+        {
+            if let Some(t) = crate::format::ticks_of(&e.timestamp) {
+                e.ticks = t;
+            }
+        }
+    }
+}
+
+/// Offers `bytes` as a file download.
+fn save(
+    bridge: &Rc<RefCell<Bridge>>,
+    kind: DownloadKind,
+    bytes: &Uint8Array,
+) -> Result<(), String> {
+    let parts = Array::of1(bytes);
+    let options = BlobPropertyBag::new();
+    options.set_type(kind.mime());
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| host::describe(&e))?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(|e| host::describe(&e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| host::describe(&e))?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(kind.file_name());
+    a.click();
+    // The previous download has surely started by now; its URL can go.
+    let mut b = bridge.borrow_mut();
+    if let Some(old) = b.last_url.replace(url) {
+        let _ = Url::revoke_object_url(&old);
+    }
+    Ok(())
+}
+
+/// The app's state and worker, created once.
+#[hook]
+pub fn use_app() -> AppContext {
+    let state = use_reducer(State::default);
+    let bridge = use_mut_ref(|| Bridge {
+        worker: None,
+        on_message: None,
+        on_error: None,
+        seq: Cell::new(0),
+        last_url: None,
+    });
+    {
+        let bridge = bridge.clone();
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            // Start the worker early so the module is compiled there before files arrive.
+            ensure_worker(&bridge, &dispatcher);
+            move || stop_worker(&bridge)
+        });
+    }
+    AppContext { state, bridge }
+}

@@ -1,0 +1,216 @@
+//! Messages between the page and the analysis worker.
+//!
+//! Each message is a plain JS object `{ json, files?, bytes? }`: `json` is one of the enums
+//! below as JSON text; `File` objects (to the worker) and download bytes (from it) travel
+//! beside it, because they do not survive a trip through JSON.
+
+use copyexec_core::chains::Chain;
+use copyexec_core::diag::Diagnostic;
+use copyexec_core::load::Format;
+use copyexec_core::near_miss::NearMiss;
+use copyexec_core::time::DateOrder;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Read these files (in `files`, same order as `names`) and analyse them.
+    Load {
+        /// Request number; replies carry it so stale ones can be dropped.
+        seq: u32,
+        /// Display names (relative paths for dropped folders).
+        names: Vec<String>,
+        /// `ToleranceInSeconds`.
+        tolerance: i64,
+        /// Offset of zone-less timestamps, minutes east of UTC.
+        offset_minutes: i32,
+        /// Day/month order of numeric dates.
+        date_order: DateOrder,
+    },
+    /// Run the query again with another tolerance (no re-reading).
+    Tolerance {
+        /// Request number.
+        seq: u32,
+        /// `ToleranceInSeconds`.
+        tolerance: i64,
+    },
+    /// Produce a download of the current results.
+    Download {
+        /// Which.
+        kind: DownloadKind,
+    },
+}
+
+/// Downloads the app offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DownloadKind {
+    /// `copyexec rows` CSV.
+    RowsCsv,
+    /// `copyexec chains --format json`.
+    ChainsJson,
+}
+
+impl DownloadKind {
+    /// File name offered.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DownloadKind::RowsCsv => "copyexec-rows.csv",
+            DownloadKind::ChainsJson => "copyexec-chains.json",
+        }
+    }
+
+    /// MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            DownloadKind::RowsCsv => "text/csv",
+            DownloadKind::ChainsJson => "application/json",
+        }
+    }
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// Bytes read of one input.
+    Progress {
+        /// Request number.
+        seq: u32,
+        /// Input index.
+        file: usize,
+        /// Bytes read.
+        loaded: u64,
+        /// Its size.
+        total: u64,
+    },
+    /// All inputs were read: what was found in them.
+    Loaded {
+        /// Request number.
+        seq: u32,
+        /// Per input, what was read.
+        inputs: Vec<InputView>,
+        /// Tables with no rows at all, with the consequence.
+        missing_tables: Vec<String>,
+        /// Milliseconds spent reading.
+        read_ms: f64,
+    },
+    /// Chains for a tolerance.
+    Result(Box<ResultView>),
+    /// Something failed outside of any one file.
+    Failed {
+        /// Request number.
+        seq: u32,
+        /// What.
+        message: String,
+    },
+    /// A download is ready (the bytes travel beside this message).
+    Download {
+        /// Which.
+        kind: DownloadKind,
+    },
+}
+
+/// One analysis result.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ResultView {
+    /// Request number.
+    pub seq: u32,
+    /// `ToleranceInSeconds` used.
+    pub tolerance: i64,
+    /// Whether every event carries its original fields.
+    pub evidence_complete: bool,
+    /// Evidence problems (an input that could not be read again).
+    pub evidence_errors: Vec<String>,
+    /// The chains.
+    pub chains: Vec<Chain>,
+    /// Copies that did not become chains (key fields only).
+    #[serde(default)]
+    pub near_misses: Vec<NearMiss>,
+    /// Count totals.
+    pub totals: TotalsView,
+    /// The first query rows, projected (`ROW_COLUMNS` order).
+    pub rows: Vec<Vec<String>>,
+    /// Size of the worker's WebAssembly memory, bytes.
+    pub memory_bytes: u64,
+    /// Milliseconds spent on rows and chains.
+    pub query_ms: f64,
+}
+
+/// Row counts over all inputs (the document's `totals`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TotalsView {
+    /// Rows of the four tables read.
+    pub rows_read: u64,
+    /// Rows that could take part.
+    pub rows_used: u64,
+    /// Rows the query's filters exclude.
+    pub rows_filtered: u64,
+    /// Rows that could not be read.
+    pub rows_skipped: u64,
+    /// Rows of other tables.
+    pub rows_other_tables: u64,
+    /// Streams not analysed.
+    pub streams_skipped: u64,
+    /// Query rows.
+    pub query_rows: u64,
+    /// Chains.
+    pub chains: u64,
+}
+
+/// An input and its streams.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct InputView {
+    /// Name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Streams found in it (one, or one per archive member).
+    pub streams: Vec<StreamView>,
+}
+
+/// What was read from one stream.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StreamView {
+    /// Display name.
+    pub name: String,
+    /// Recognised format.
+    pub format: Option<Format>,
+    /// Compression and encoding, described.
+    pub layers: Vec<String>,
+    /// Per table: (table, read, used, filtered, skipped).
+    pub tables: Vec<TableView>,
+    /// Rows of tables this hunt does not read.
+    pub other_tables: BTreeMap<String, u64>,
+    /// Timestamp forms seen.
+    pub timestamp_styles: Vec<String>,
+    /// Coarsest resolution.
+    pub resolution: Option<String>,
+    /// Time zone: from the file or assumed.
+    pub zone: String,
+    /// Day/month order.
+    pub date_order: Option<String>,
+    /// Why the stream was not used.
+    pub skipped: Option<String>,
+    /// Problems found (the first of each kind).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Problems not listed, by kind.
+    pub suppressed: BTreeMap<String, u64>,
+}
+
+/// Rows of one table in one stream.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableView {
+    /// Table name.
+    pub table: String,
+    /// Rows read.
+    pub read: u64,
+    /// Rows usable.
+    pub used: u64,
+    /// Rows excluded by the query's filters.
+    pub filtered: u64,
+    /// Rows that could not be read, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}

@@ -1,0 +1,522 @@
+//! The page's state: one [`State`], changed only through [`Action`]s.
+//!
+//! Large values (inputs, results) are held in `Rc`s so an action never copies them.
+
+use crate::host::Input;
+use crate::protocol::{InputView, ResultView};
+use copyexec_core::chains::Chain;
+use copyexec_core::time::DateOrder;
+use copyexec_core::DEFAULT_TOLERANCE_SECONDS;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// A shared value compared by identity, for component properties: a result is replaced
+/// whole, never changed in place, so pointer equality is value equality here and costs
+/// nothing.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Where the user is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Nothing loaded.
+    Landing,
+    /// Files being read.
+    Loading,
+    /// Results shown.
+    Results,
+}
+
+/// Reading progress of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileProgress {
+    /// Name.
+    pub name: String,
+    /// Bytes read.
+    pub loaded: u64,
+    /// Size.
+    pub total: u64,
+}
+
+/// How chains are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortKey {
+    /// Start time.
+    Time,
+    /// Device name.
+    Device,
+    /// First account.
+    Account,
+    /// First source address.
+    SourceIp,
+    /// File name.
+    FileName,
+    /// Number of events, most first.
+    Events,
+}
+
+impl SortKey {
+    /// All, in menu order.
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Time,
+        SortKey::Device,
+        SortKey::Account,
+        SortKey::SourceIp,
+        SortKey::FileName,
+        SortKey::Events,
+    ];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Time => "Start time",
+            SortKey::Device => "Device",
+            SortKey::Account => "Account",
+            SortKey::SourceIp => "Source IP",
+            SortKey::FileName => "File name",
+            SortKey::Events => "Most events",
+        }
+    }
+
+    /// Form value.
+    pub fn value(self) -> &'static str {
+        match self {
+            SortKey::Time => "time",
+            SortKey::Device => "device",
+            SortKey::Account => "account",
+            SortKey::SourceIp => "ip",
+            SortKey::FileName => "file",
+            SortKey::Events => "events",
+        }
+    }
+
+    /// From a form value.
+    pub fn from_value(v: &str) -> SortKey {
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.value() == v)
+            .unwrap_or(SortKey::Time)
+    }
+}
+
+/// Which chain fields a filter looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterField {
+    /// Any of them.
+    Any,
+    /// Device name or id.
+    Device,
+    /// Accounts.
+    Account,
+    /// Source addresses.
+    SourceIp,
+    /// File name or path.
+    FileName,
+    /// SHA256, SHA1 or MD5.
+    Hash,
+}
+
+impl FilterField {
+    /// All, in menu order.
+    pub const ALL: [FilterField; 6] = [
+        FilterField::Any,
+        FilterField::Device,
+        FilterField::Account,
+        FilterField::SourceIp,
+        FilterField::FileName,
+        FilterField::Hash,
+    ];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FilterField::Any => "Any field",
+            FilterField::Device => "Device",
+            FilterField::Account => "Account",
+            FilterField::SourceIp => "Source IP",
+            FilterField::FileName => "File name / path",
+            FilterField::Hash => "Hash",
+        }
+    }
+
+    /// Form value.
+    pub fn value(self) -> &'static str {
+        match self {
+            FilterField::Any => "any",
+            FilterField::Device => "device",
+            FilterField::Account => "account",
+            FilterField::SourceIp => "ip",
+            FilterField::FileName => "file",
+            FilterField::Hash => "hash",
+        }
+    }
+
+    /// From a form value.
+    pub fn from_value(v: &str) -> FilterField {
+        FilterField::ALL
+            .into_iter()
+            .find(|k| k.value() == v)
+            .unwrap_or(FilterField::Any)
+    }
+
+    /// Whether `chain` matches `needle` (lower-case) in this field.
+    pub fn matches(self, chain: &Chain, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let has = |s: &str| s.to_lowercase().contains(needle);
+        let device = || has(&chain.device_name) || has(&chain.device_id);
+        let account = || chain.accounts.iter().any(|a| has(a));
+        let ip = || chain.remote_ips.iter().any(|a| has(a));
+        let file = || has(&chain.file_name) || has(&chain.folder_path);
+        let hash = || has(&chain.sha256) || has(&chain.sha1) || has(&chain.md5);
+        match self {
+            FilterField::Any => device() || account() || ip() || file() || hash(),
+            FilterField::Device => device(),
+            FilterField::Account => account(),
+            FilterField::SourceIp => ip(),
+            FilterField::FileName => file(),
+            FilterField::Hash => hash(),
+        }
+    }
+}
+
+/// Light or dark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    /// As the system prefers.
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// How files are read (changing it reads them again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Minutes east of UTC for zone-less timestamps.
+    pub offset_minutes: i32,
+    /// Day/month order.
+    pub date_order: DateOrder,
+}
+
+/// The whole page state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// Where the user is.
+    pub phase: Phase,
+    /// Number of the latest request to the worker.
+    pub seq: u32,
+    /// Number of the latest load.
+    pub load_seq: u32,
+    /// Files of the current analysis.
+    pub files: Rc<Vec<Input>>,
+    /// Reading progress, per file.
+    pub progress: Vec<FileProgress>,
+    /// What was found in each input.
+    pub inputs: Rc<Vec<InputView>>,
+    /// Tables with no rows.
+    pub missing_tables: Rc<Vec<String>>,
+    /// The latest result.
+    pub result: Option<Rc<ResultView>>,
+    /// Tolerance asked for.
+    pub tolerance: i64,
+    /// Reading options.
+    pub options: ReadOptions,
+    /// Milliseconds spent reading.
+    pub read_ms: f64,
+    /// A problem to show.
+    pub error: Option<String>,
+    /// An informational message.
+    pub notice: Option<String>,
+    /// Filter text.
+    pub filter: String,
+    /// Filter field.
+    pub filter_field: FilterField,
+    /// Order of chains.
+    pub sort: SortKey,
+    /// Event whose fields are open: (chain id, event id).
+    pub selected: Option<(String, String)>,
+    /// Theme.
+    pub theme: Theme,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            phase: Phase::Landing,
+            seq: 0,
+            load_seq: 0,
+            files: Rc::new(Vec::new()),
+            progress: Vec::new(),
+            inputs: Rc::new(Vec::new()),
+            missing_tables: Rc::new(Vec::new()),
+            result: None,
+            tolerance: DEFAULT_TOLERANCE_SECONDS,
+            options: ReadOptions {
+                offset_minutes: 0,
+                date_order: DateOrder::Auto,
+            },
+            read_ms: 0.0,
+            error: None,
+            notice: None,
+            filter: String::new(),
+            filter_field: FilterField::Any,
+            sort: SortKey::Time,
+            selected: None,
+            theme: Theme::System,
+        }
+    }
+}
+
+/// Everything that changes the state.
+#[derive(Debug)]
+pub enum Action {
+    /// A load was sent to the worker.
+    StartLoad {
+        /// Request number.
+        seq: u32,
+        /// The files.
+        files: Rc<Vec<Input>>,
+    },
+    /// Bytes read.
+    Progress {
+        /// Request number.
+        seq: u32,
+        /// Input index.
+        file: usize,
+        /// Bytes read.
+        loaded: u64,
+        /// Size.
+        total: u64,
+    },
+    /// Inputs read.
+    Loaded {
+        /// Request number.
+        seq: u32,
+        /// Per input.
+        inputs: Vec<InputView>,
+        /// Missing tables.
+        missing_tables: Vec<String>,
+        /// Time spent.
+        read_ms: f64,
+    },
+    /// Rows and chains.
+    Result(Box<ResultView>),
+    /// A request failed.
+    Failed {
+        /// Request number.
+        seq: u32,
+        /// What.
+        message: String,
+    },
+    /// The user cancelled reading; the worker was replaced.
+    Cancelled,
+    /// Files could not be taken (a drop that failed, an empty selection).
+    InputProblem(String),
+    /// Tolerance asked for (the request has this number).
+    SetTolerance {
+        /// Request number.
+        seq: u32,
+        /// Seconds.
+        tolerance: i64,
+    },
+    /// Reading options changed (a reload follows).
+    SetOptions(ReadOptions),
+    /// Filter text.
+    SetFilter(String),
+    /// Filter field.
+    SetFilterField(FilterField),
+    /// Sort order.
+    SetSort(SortKey),
+    /// Open or close an event's fields.
+    Select(Option<(String, String)>),
+    /// Theme.
+    SetTheme(Theme),
+    /// Back to the landing view.
+    Reset,
+    /// Dismiss messages.
+    DismissMessages,
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::StartLoad { seq, files } => {
+                s.phase = Phase::Loading;
+                s.seq = seq;
+                s.load_seq = seq;
+                s.progress = files
+                    .iter()
+                    .map(|f| FileProgress {
+                        name: f.name.clone(),
+                        loaded: 0,
+                        total: f.file.size() as u64,
+                    })
+                    .collect();
+                s.files = files;
+                s.inputs = Rc::new(Vec::new());
+                s.missing_tables = Rc::new(Vec::new());
+                s.result = None;
+                s.error = None;
+                s.notice = None;
+                s.selected = None;
+            }
+            Action::Progress {
+                seq,
+                file,
+                loaded,
+                total,
+            } => {
+                if seq != s.load_seq {
+                    return self;
+                }
+                if let Some(p) = s.progress.get_mut(file) {
+                    p.loaded = loaded;
+                    p.total = total;
+                }
+            }
+            Action::Loaded {
+                seq,
+                inputs,
+                missing_tables,
+                read_ms,
+            } => {
+                if seq != s.load_seq {
+                    return self;
+                }
+                s.inputs = Rc::new(inputs);
+                s.missing_tables = Rc::new(missing_tables);
+                s.read_ms = read_ms;
+                for p in &mut s.progress {
+                    p.loaded = p.total;
+                }
+            }
+            Action::Result(r) => {
+                if r.seq != s.seq || s.phase == Phase::Landing {
+                    return self;
+                }
+                s.phase = Phase::Results;
+                s.result = Some(Rc::new(*r));
+            }
+            Action::Failed { seq, message } => {
+                if seq != 0 && seq != s.seq {
+                    return self;
+                }
+                s.error = Some(message);
+                if s.phase == Phase::Loading {
+                    s.phase = Phase::Landing;
+                }
+            }
+            Action::Cancelled => {
+                s.phase = Phase::Landing;
+                s.result = None;
+                s.progress.clear();
+                s.notice = Some("Analysis cancelled. No results were kept.".into());
+            }
+            Action::InputProblem(message) => s.error = Some(message),
+            Action::SetTolerance { seq, tolerance } => {
+                s.seq = seq;
+                s.tolerance = tolerance;
+            }
+            Action::SetOptions(o) => s.options = o,
+            Action::SetFilter(f) => s.filter = f,
+            Action::SetFilterField(f) => s.filter_field = f,
+            Action::SetSort(k) => s.sort = k,
+            Action::Select(sel) => s.selected = sel,
+            Action::SetTheme(t) => s.theme = t,
+            Action::Reset => {
+                let theme = s.theme;
+                let options = s.options;
+                let seq = s.seq;
+                s = State::default();
+                s.theme = theme;
+                s.options = options;
+                s.seq = seq;
+            }
+            Action::DismissMessages => {
+                s.error = None;
+                s.notice = None;
+            }
+        }
+        Rc::new(s)
+    }
+}
+
+/// Indices of the chains that pass the filter, in the chosen order (stable: ties keep
+/// start-time order).
+pub fn visible_chains(
+    chains: &[Chain],
+    filter: &str,
+    field: FilterField,
+    sort: SortKey,
+) -> Vec<usize> {
+    let needle = filter.trim().to_lowercase();
+    let mut out: Vec<usize> = (0..chains.len())
+        .filter(|&i| field.matches(&chains[i], &needle))
+        .collect();
+    let first = |v: &[String]| v.first().cloned().unwrap_or_default().to_lowercase();
+    match sort {
+        SortKey::Time => {}
+        SortKey::Device => out.sort_by_key(|&i| chains[i].device_name.to_lowercase()),
+        SortKey::Account => out.sort_by_key(|&i| first(&chains[i].accounts)),
+        SortKey::SourceIp => out.sort_by_key(|&i| first(&chains[i].remote_ips)),
+        SortKey::FileName => out.sort_by_key(|&i| chains[i].file_name.to_lowercase()),
+        SortKey::Events => out.sort_by_key(|&i| {
+            let c = &chains[i];
+            std::cmp::Reverse(c.connections.len() + c.logons.len() + c.writes.len() + 1)
+        }),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_results_are_dropped() {
+        let s = Rc::new(State {
+            seq: 3,
+            phase: Phase::Results,
+            ..State::default()
+        });
+        let r = ResultView {
+            seq: 2,
+            tolerance: 5,
+            evidence_complete: true,
+            evidence_errors: vec![],
+            chains: vec![],
+            near_misses: vec![],
+            totals: Default::default(),
+            rows: vec![],
+            memory_bytes: 0,
+            query_ms: 0.0,
+        };
+        let after = s.clone().reduce(Action::Result(Box::new(r)));
+        assert!(Rc::ptr_eq(&s, &after));
+    }
+}
