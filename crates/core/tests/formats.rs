@@ -587,8 +587,10 @@ fn parts_read_in_parallel_merge_to_the_same_result() {
         .iter()
         .map(|(name, text)| {
             let mut l = Loader::new(LoadOptions::default());
-            l.add_input(name, None, text.as_bytes(), &mut |_| true)
-                .unwrap();
+            l.add_input(name, Some(text.len() as u64), text.as_bytes(), &mut |_| {
+                true
+            })
+            .unwrap();
             l.into_part()
         })
         .collect();
