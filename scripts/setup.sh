@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything copyexec's build and tests need on a fresh Debian machine with Rust,
 # Node.js and Python; skips what is already there at the right version.
+#   scripts/setup.sh web    what building the web app needs (wasm target, Trunk, wasm-bindgen,
+#                           the npm packages with binaryen's wasm-opt)
+#   scripts/setup.sh        everything, for the tests too (adds Chromium and the Python venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE="${1:-all}"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -33,6 +37,15 @@ if [ -n "$WB" ] && [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" 
     cargo install wasm-bindgen-cli --version "$WB"
 fi
 
+if [ -f tests/e2e/package.json ]; then
+  if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
+    say "installing the browser-test packages (playwright-core, binaryen $BINARYEN_VERSION)"
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+[ "$MODE" = web ] && exit 0
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   say "installing Debian chromium and chromium-driver"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -40,12 +53,6 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
 fi
 
-if [ -f tests/e2e/package.json ]; then
-  if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
-    say "installing the browser-test packages (playwright-core, binaryen $BINARYEN_VERSION)"
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import duckdb_kql, duckdb, pytest' 2>/dev/null; then
   say "creating .venv with the reference KQL engine (duckdb-kql) and pytest"

@@ -132,8 +132,8 @@ pub fn chain_card(props: &Props) -> Html {
                     } else if !chain.md5.is_empty() {
                         <div><dt>{ "MD5" }</dt><dd class="mono hash">{ chain.md5.clone() }</dd></div>
                     }
-                    <div><dt>{ "Span" }</dt><dd>{ format!("{} from first connection to start · {} events · {} query rows",
-                        format::span(chain.span_ticks), event_count, chain.rows.len()) }</dd></div>
+                    <div><dt>{ "Span" }</dt><dd>{ format!("{} from first connection to start · {} events · {} query row{}",
+                        format::span(chain.span_ticks), event_count, chain.rows.len(), if chain.rows.len() == 1 { "" } else { "s" }) }</dd></div>
                 </dl>
                 if !chain.notes.is_empty() {
                     <ul class="notes">

@@ -48,7 +48,7 @@ pub fn header() -> Html {
                 </div>
             </div>
             <div class="topbar-actions">
-                if ctx.state.phase != Phase::Landing {
+                if ctx.state.phase == Phase::Results {
                     <button type="button" class="btn btn-ghost" onclick={new_analysis}>{ "New analysis" }</button>
                 }
                 <button type="button" class="btn btn-ghost theme-toggle" onclick={toggle}

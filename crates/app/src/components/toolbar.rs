@@ -99,7 +99,7 @@ pub fn toolbar() -> Html {
                             <option value={f.value()} selected={*f == state.filter_field}>{ f.label() }</option>
                         }) }
                     </select>
-                    <input id="filter" type="search" class="input" placeholder="device, account, IP, file, hash…"
+                    <input id="filter" type="search" class="input" placeholder="text to find"
                         value={state.filter.clone()} oninput={on_filter} data-testid="filter" spellcheck="false" />
                 </div>
             </div>

@@ -37,7 +37,15 @@ struct Session {
     /// Evidence read so far, by location.
     evidence: HashMap<Loc, Fields>,
     evidence_errors: Vec<String>,
+    /// The latest request; evidence for an older one is not read.
+    latest: u32,
+    /// The result waiting for its evidence.
+    pending: Option<Box<ResultView>>,
 }
+
+/// Wait before reading evidence after a tolerance change: while the user drags the slider,
+/// only the value it comes to rest on has its evidence read.
+const EVIDENCE_DELAY_MS: i32 = 150;
 
 thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
@@ -128,7 +136,8 @@ fn handle(message: ToWorker, data: &JsValue) {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
                     session.tolerance = tolerance;
-                    analyse(seq, session);
+                    session.latest = seq;
+                    analyse(seq, session, EVIDENCE_DELAY_MS);
                 }
             });
         }
@@ -213,8 +222,10 @@ fn load(seq: u32, names: Vec<String>, files: Vec<File>, tolerance: i64, options:
         tolerance,
         evidence: HashMap::new(),
         evidence_errors: Vec::new(),
+        latest: seq,
+        pending: None,
     };
-    analyse(seq, &mut session);
+    analyse(seq, &mut session, 0);
     SESSION.with(|s| *s.borrow_mut() = Some(session));
 }
 
@@ -228,8 +239,9 @@ impl std::io::Read for FailingReader {
 }
 
 /// Rows and chains for the session's tolerance: posted at once with the evidence already
-/// known, then again once the missing evidence has been read.
-fn analyse(seq: u32, session: &mut Session) {
+/// known, then again once the missing evidence has been read (in a later task, after
+/// `delay_ms`, unless a newer request came first).
+fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
     let started = now();
     let tolerance = session.tolerance;
     let rows = session.data.rows(tolerance);
@@ -246,7 +258,7 @@ fn analyse(seq: u32, session: &mut Session) {
         .map(|r| session.data.project(*r).to_vec())
         .collect();
     let totals = totals_view(&session.data, rows.len(), chains.len());
-    let mut result = ResultView {
+    let result = ResultView {
         seq,
         tolerance,
         evidence_complete: !missing,
@@ -263,6 +275,30 @@ fn analyse(seq: u32, session: &mut Session) {
         return;
     }
     post(&FromWorker::Result(Box::new(result.clone())), None);
+    session.pending = Some(Box::new(result));
+    let later = Closure::once_into_js(move || {
+        SESSION.with(|s| {
+            if let Some(session) = s.borrow_mut().as_mut() {
+                complete_evidence(seq, session);
+            }
+        })
+    });
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let _ = scope
+        .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), delay_ms);
+}
+
+/// Reads the evidence of the pending result, if it is still the latest, and posts it whole.
+fn complete_evidence(seq: u32, session: &mut Session) {
+    if session.latest != seq {
+        return;
+    }
+    let Some(mut result) = session.pending.take() else {
+        return;
+    };
+    if result.seq != seq {
+        return;
+    }
     read_evidence(session, &result.chains);
     session
         .data
@@ -270,7 +306,7 @@ fn analyse(seq: u32, session: &mut Session) {
     result.evidence_complete = true;
     result.evidence_errors = session.evidence_errors.clone();
     result.memory_bytes = memory_bytes();
-    post(&FromWorker::Result(Box::new(result)), None);
+    post(&FromWorker::Result(result), None);
 }
 
 fn missing_evidence(session: &Session, chains: &[Chain]) -> bool {

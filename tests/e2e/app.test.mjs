@@ -1,0 +1,211 @@
+// End-to-end tests of the copyexec web app in headless Chromium, against the served build and
+// the single file from file:// alike. The native CLI is the reference: what the app shows and
+// downloads must equal what `copyexec chains` / `copyexec rows` print for the same files.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  FIXTURES, appCards, artifact, chainCount, chooseFiles, cliChains, cliRows, download,
+  dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
+  setTolerance, targets, waitForResults,
+} from './lib.mjs';
+
+const PORTAL = join(FIXTURES, 'portal');
+const BAD = join(FIXTURES, 'bad');
+const PORTAL_FILES = [
+  'DeviceFileEvents.csv',
+  'DeviceLogonEvents.csv',
+  'DeviceNetworkEvents.csv',
+  'DeviceProcessEvents.csv',
+];
+const BAD_FILES = [
+  'broken-quote-files.csv',
+  'latin1-processes.csv',
+  'screenshot.png',
+  'truncated-logons.csv.gz',
+];
+
+ensureCli();
+const { urls, close } = await targets();
+let browser;
+
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await close();
+});
+
+/** The cards equal the CLI's chains, and the count too. */
+async function assertSameAsCli(page, doc) {
+  assert.equal(await chainCount(page), doc.chains.length, 'chain count');
+  const cards = await appCards(page);
+  assert.deepEqual(cards, doc.chains.map(expectedCard));
+}
+
+for (const url of urls) {
+  const name = label(url);
+  describe(`${name} build`, () => {
+    let app;
+    before(async () => {
+      app = await openApp(browser, url);
+    });
+    after(async () => {
+      assert.deepEqual(foreignRequests(url, app.requests), [], 'requests to other origins');
+      assert.deepEqual(app.errors, [], 'page errors');
+      await app.context.close();
+    });
+
+    test('landing: says what it does, offers files and the sample, strict CSP', async () => {
+      const { page } = app;
+      await page.waitForSelector('text=Drop the exports here');
+      assert.match(await page.textContent('h1'), /copy a program onto this machine over SMB/);
+      assert.match(await page.textContent('.lead'), /never leave this browser/);
+      await page.waitForSelector('[data-testid=sample-button]');
+      const csp = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+      assert.match(csp, /default-src 'none'/);
+      assert.doesNotMatch(csp, /unsafe-inline/);
+      assert.equal(await page.$('#boot'), null, 'boot message removed');
+      await page.screenshot({ path: artifact(`${name}-landing.png`), fullPage: true });
+    });
+
+    test('file input: chains and details equal copyexec chains; downloads equal the CLI', async () => {
+      const { page } = app;
+      await chooseFiles(page, PORTAL_FILES.map((f) => join(PORTAL, f)));
+      await waitForResults(page);
+      const ref = cliChains(PORTAL, PORTAL_FILES, 5);
+      assert.ok(ref.doc.chains.length >= 3, 'fixtures hold chains');
+      await assertSameAsCli(page, ref.doc);
+      // The overview has one marker per chain, on one lane per device.
+      await page.waitForFunction((n) => document.querySelectorAll('.ov-chain').length === n, ref.doc.chains.length);
+      const lanes = new Set(ref.doc.chains.map((c) => c.device_id)).size;
+      assert.equal(await page.locator('.overview-svg .lane').count(), lanes);
+      assert.equal(await download(page, 'download-chains'), ref.text, 'chains JSON = CLI bytes');
+      assert.equal(await download(page, 'download-rows'), cliRows(PORTAL, PORTAL_FILES, 5), 'rows CSV = CLI bytes');
+      await page.screenshot({ path: artifact(`${name}-results.png`), fullPage: true });
+    });
+
+    test('tolerance changes re-run the query without re-reading', async () => {
+      const { page } = app;
+      for (const t of [4, 8, 0, 5]) {
+        await setTolerance(page, t);
+        const ref = cliChains(PORTAL, PORTAL_FILES, t);
+        await assertSameAsCli(page, ref.doc);
+        if (t === 8) {
+          assert.equal(await download(page, 'download-chains'), ref.text, `chains JSON at ${t} s`);
+        }
+      }
+    });
+
+    test('rapid tolerance changes (a dragged slider) end on the last value', async () => {
+      const { page } = app;
+      for (let t = 1; t <= 12; t++) await page.fill('[data-testid=tolerance]', String(t));
+      await setTolerance(page, 12);
+      await assertSameAsCli(page, cliChains(PORTAL, PORTAL_FILES, 12).doc);
+      await setTolerance(page, 5);
+    });
+
+    test('markup in log fields is shown as text; an event opens all its fields', async () => {
+      const { page } = app;
+      const card = page.locator('[data-testid=chain]', { hasText: 'srv-file-02' });
+      assert.equal(await card.locator('[data-testid=chain-file]').textContent(), '<b>rclone</b>.exe');
+      assert.equal(await page.locator('main img, main b').count(), 0, 'no element came from data');
+      // Keyboard: focus the start marker, Enter opens the dialog, Escape closes it.
+      const marker = card.locator('g.ev.lane-proc');
+      await marker.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.locator('[data-testid=event-dialog]');
+      await dialog.waitFor();
+      const text = await dialog.textContent();
+      assert.match(text, /ProcessCommandLine/);
+      assert.match(text, /<img src=x onerror=alert\(1\)>/);
+      assert.match(text, /ReportId/, 'original fields (evidence), not only key fields');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+    });
+
+    test('filter and sort', async () => {
+      const { page } = app;
+      await page.fill('[data-testid=filter]', 'ws-hr-07');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain]').length === 2);
+      await page.selectOption('[data-testid=filter-field]', 'hash');
+      await page.fill('[data-testid=filter]', 'aaaaaaaa');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain]').length === 1);
+      assert.equal(await page.textContent('[data-testid=chain-file]'), 'PSEXESVC.exe');
+      await page.fill('[data-testid=filter]', '');
+      await page.selectOption('[data-testid=filter-field]', 'any');
+      await page.selectOption('[data-testid=sort]', 'device');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain]')[0]?.dataset.chainId !== 'c1'
+        || document.querySelectorAll('[data-testid=chain-device]')[0]?.textContent.startsWith('srv'));
+      const devices = await page.$$eval('[data-testid=chain-device]', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(devices, [...devices].sort());
+      await page.selectOption('[data-testid=sort]', 'time');
+    });
+
+    test('dark theme', async () => {
+      const { page } = app;
+      await page.click('.theme-toggle');
+      await page.waitForSelector('html[data-theme=dark]');
+      await page.screenshot({ path: artifact(`${name}-results-dark.png`), fullPage: false });
+      await page.click('.theme-toggle');
+      await page.waitForSelector('html[data-theme=light]');
+    });
+
+    test('drag and drop: same chains as the CLI', async () => {
+      const { page } = app;
+      await page.click('text=New analysis');
+      await page.waitForSelector('[data-testid=drop-zone]');
+      await dropFiles(page, PORTAL_FILES.map((f) => join(PORTAL, f)).reverse());
+      await waitForResults(page);
+      await assertSameAsCli(page, cliChains(PORTAL, PORTAL_FILES, 5).doc);
+    });
+
+    test('bad input: clear messages, the other files still analysed', async () => {
+      const { page } = app;
+      await page.click('text=New analysis');
+      const all = [...PORTAL_FILES.map((f) => join(PORTAL, f)), ...BAD_FILES.map((f) => join(BAD, f))];
+      await chooseFiles(page, all);
+      await waitForResults(page);
+      // The CLI on the same files, in the same (name) order.
+      const dir = FIXTURES;
+      const rel = [...PORTAL_FILES.map((f) => `portal/${f}`), ...BAD_FILES.map((f) => `bad/${f}`)];
+      const ref = cliChains(dir, rel.sort((a, b) => (a.split('/')[1] < b.split('/')[1] ? -1 : 1)), 5).doc;
+      assert.equal(await chainCount(page), ref.chains.length);
+      assert.ok(ref.chains.length >= 3);
+      const report = async (file) =>
+        page.locator(`[data-testid=input-report][data-name="${file}"]`).textContent();
+      assert.match(await report('screenshot.png'), /Not analysed: this is a PNG image, not an export/);
+      assert.match(await report('latin1-processes.csv'), /invalid UTF-8/);
+      assert.match(await report('broken-quote-files.csv'), /unbalanced quote/);
+      assert.match(await report('truncated-logons.csv.gz'), /reading stopped.*deflate|deflate|gzip/i);
+      assert.match(await page.textContent('[data-testid=summary]'), /could not be analysed/);
+      await page.locator('section.inputs').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: artifact(`${name}-bad-input.png`), fullPage: true });
+    });
+
+    test('sample data: one click, chains equal the CLI on the sample files', async () => {
+      const { page } = app;
+      const sample = sampleFiles();
+      assert.ok(sample && sample.files.length >= 4, 'a sample set with four or more files');
+      await page.click('text=New analysis');
+      await page.click('[data-testid=sample-button]');
+      await waitForResults(page);
+      const ref = cliChains(sample.dir, [...sample.files].sort(), 5).doc;
+      assert.ok(ref.chains.length > 0);
+      await assertSameAsCli(page, ref);
+      // Near misses: the same copies the CLI's --near-misses lists.
+      const near = cliChains(sample.dir, [...sample.files].sort(), 5, ['--near-misses']).doc.near_misses;
+      const shown = await page.$$eval('[data-testid=near-miss]', (els) => els.map((e) => e.dataset.nearId));
+      assert.deepEqual(shown, near.map((m) => m.id));
+      await page.screenshot({ path: artifact(`${name}-sample.png`), fullPage: false });
+      await page.click('#near-title');
+      await page.screenshot({ path: artifact(`${name}-sample-full.png`), fullPage: true });
+      // An event's fields, as a responder opens them.
+      await page.locator('[data-testid=chain]').first().locator('tr[data-event-id] button').last().click();
+      await page.locator('[data-testid=event-dialog]').waitFor();
+      await page.screenshot({ path: artifact(`${name}-event-dialog.png`) });
+      await page.keyboard.press('Escape');
+    });
+  });
+}
