@@ -193,17 +193,24 @@ pub fn load<R: Read>(
     }
     let expected = shape.headers.len();
     let mut n: u64 = 0;
+    let mut last_line: u64 = 1;
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                // An I/O error (a truncated or corrupt compressed stream) has no position of its
+                // own: name the last line read whole.
+                let line = e
+                    .position()
+                    .map(|p| p.line())
+                    .filter(|&l| l > 0)
+                    .unwrap_or(last_line);
                 st.warn(
                     "read error",
                     line,
                     None,
-                    format!("reading stopped: {e}; rows before this point were analysed"),
+                    format!("reading stopped after this line: {e}; the rows before were analysed"),
                 );
                 break;
             }
@@ -216,6 +223,7 @@ pub fn load<R: Read>(
             .position()
             .cloned()
             .unwrap_or_else(csv::Position::new);
+        last_line = pos.line();
         let loc = Loc {
             stream,
             line: pos.line(),
