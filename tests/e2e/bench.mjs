@@ -31,6 +31,10 @@ const t1 = process.hrtime.bigint();
 const quick = spawnSync(CLI, ['chains', '--format', 'json', '-q', '--no-evidence', ...files], { cwd: dataDir, maxBuffer: 1 << 30 });
 const cliQuickSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
 if (quick.status !== 0 && quick.status !== 1) throw new Error(`copyexec failed: ${quick.stderr}`);
+// The worker reads on one thread: the CLI on one thread is the like-for-like reference.
+const t2 = process.hrtime.bigint();
+spawnSync(CLI, ['chains', '--format', 'json', '-q', '--no-evidence', '--threads', '1', ...files], { cwd: dataDir, maxBuffer: 1 << 30 });
+const cliOneThread = Number(process.hrtime.bigint() - t2) / 1e9;
 
 const server = await serve(DIST, 0);
 const browser = await launch();
@@ -90,7 +94,8 @@ try {
   console.log(`browser: longest wait for the page to answer during the analysis: ${maxLag} ms`);
   console.log(`browser: worker peak memory (WebAssembly memory) ${(memory / 1048576).toFixed(0)} MiB`);
   console.log(`native:  ${cliChains} chains; copyexec chains --format json ${cliSeconds.toFixed(2)} s (${cliRate.toFixed(1)} MB/s); with --no-evidence ${cliQuickSeconds.toFixed(2)} s (${(mb / cliQuickSeconds).toFixed(1)} MB/s)`);
-  console.log(`ratio:   browser / native throughput = ${(cliQuickSeconds / firstChain).toFixed(2)} (first chain vs --no-evidence), ${(cliSeconds / complete).toFixed(2)} (with evidence, both)`);
+  console.log(`native:  one thread, --no-evidence ${cliOneThread.toFixed(2)} s (${(mb / cliOneThread).toFixed(1)} MB/s)`);
+  console.log(`ratio:   browser / native throughput = ${(cliQuickSeconds / firstChain).toFixed(2)} (first chain vs --no-evidence), ${(cliSeconds / complete).toFixed(2)} (with evidence, both), ${(cliOneThread / firstChain).toFixed(2)} (first chain vs one native thread)`);
 
   // A second run, untimed: the progress view (screenshot), then Cancel.
   const again = await context.newPage();
@@ -111,8 +116,41 @@ try {
     console.error(`bench: chain counts differ (browser ${count}, native ${cliChains})`);
     process.exitCode = 1;
   }
+  await evtxPart(context);
   await context.close();
 } finally {
   await browser.close();
   server.close();
+}
+
+// Windows event logs: the same EVTX set as bench/bench.py (run it first to create it) through the
+// app, beside the native CLI on one thread and the evtx crate's own parse (copyexec-evtx-floor).
+async function evtxPart(context) {
+  const dir = join(ROOT, 'bench-data', 'evtx-v2-200');
+  if (!existsSync(dir)) {
+    console.log('evtx: skipped (run bench/bench.py first to create bench-data/evtx-v2-200)');
+    return;
+  }
+  const evtx = readdirSync(dir).filter((f) => f.endsWith('.evtx')).sort().map((f) => join(dir, f));
+  const evtxMb = evtx.reduce((n, p) => n + statSync(p).size, 0) / 1e6;
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+  await page.waitForFunction(() => !document.getElementById('boot'));
+  await page.setInputFiles('[data-testid=file-input]', evtx);
+  await page.waitForSelector('[data-testid=summary][data-read-ms]', { timeout: 600000 });
+  const readMs = Number(await page.getAttribute('[data-testid=summary]', 'data-read-ms'));
+  const time = (args) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(args[0], args.slice(1), { maxBuffer: 1 << 30 });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${args[0]} failed: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t) / 1e9;
+  };
+  const native = time([CLI, 'rows', '-q', '--threads', '1', ...evtx]);
+  const floor = time([join(ROOT, 'target', 'release', 'copyexec-evtx-floor'), ...evtx]);
+  console.log(`evtx: ${evtx.length} files, ${evtxMb.toFixed(1)} MB`);
+  console.log(`evtx: browser worker read ${(readMs / 1000).toFixed(2)} s (${(evtxMb / (readMs / 1000)).toFixed(1)} MB/s); ` +
+    `native copyexec, one thread ${native.toFixed(2)} s (${(evtxMb / native).toFixed(1)} MB/s); ` +
+    `evtx crate alone ${floor.toFixed(2)} s (${(evtxMb / floor).toFixed(1)} MB/s)`);
+  console.log(`evtx: browser / native = ${(native / (readMs / 1000)).toFixed(2)}, browser / evtx crate = ${(floor / (readMs / 1000)).toFixed(2)}`);
+  await page.close();
 }
