@@ -180,6 +180,21 @@ impl Dataset {
     }
 
     /// Reads the rows of `request` from its input's raw bytes.
+    /// Reads the rows of `request` by jumping to each (plain-text inputs); `None` when the
+    /// stream is compressed or a whole document, to be read with [`Dataset::read_evidence`].
+    pub fn read_evidence_at(
+        &self,
+        request: &EvidenceRequest,
+        input: &mut dyn evidence::ReadAt,
+    ) -> Option<io::Result<HashMap<Loc, evidence::Fields>>> {
+        evidence::read_stream_at(
+            input,
+            &self.loaded.streams[request.stream as usize],
+            &request.locs,
+        )
+    }
+
+    /// Reads the rows of `request` from its input's raw bytes, in one pass.
     pub fn read_evidence(
         &self,
         request: &EvidenceRequest,

@@ -175,3 +175,121 @@ pub fn attach(
         m.starts.iter_mut().for_each(fill);
     }
 }
+
+/// Random access to an input's raw bytes (a file, a browser `Blob`).
+pub trait ReadAt {
+    /// Size in bytes.
+    fn size(&self) -> u64;
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read.
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+/// A [`ReadAt`] over any seekable reader.
+pub struct SeekReader<R>(pub R);
+
+impl<R: Read + std::io::Seek> ReadAt for SeekReader<R> {
+    fn size(&self) -> u64 {
+        // Only called on readers whose size the caller knows; see `read_stream_at`.
+        u64::MAX
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.seek(std::io::SeekFrom::Start(offset))?;
+        let mut n = 0;
+        while n < buf.len() {
+            match self.0.read(&mut buf[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Bytes `[offset, offset + len)` (fewer at the end of the input).
+fn chunk(input: &mut dyn ReadAt, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; len];
+    let n = input.read_at(offset, &mut buf)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Reads the rows at `locs` by jumping to each one, for streams stored as plain text (no
+/// compression, no archive, no UTF-16): the cost is the rows read, not the file. Other streams
+/// return `None`; read them with [`read_stream`].
+pub fn read_stream_at(
+    input: &mut dyn ReadAt,
+    info: &StreamInfo,
+    locs: &BTreeSet<Loc>,
+) -> Option<io::Result<HashMap<Loc, Fields>>> {
+    use crate::load::decode::Layer;
+    let base = match info.layers.as_slice() {
+        [] => 0,
+        [Layer::Utf8Bom] => 3,
+        _ => return None,
+    };
+    match &info.kind {
+        Some(StreamKind::Csv { .. }) | Some(StreamKind::JsonLines) => {}
+        _ => return None,
+    }
+    let mut out = HashMap::new();
+    for loc in locs {
+        let mut len = 1 << 16;
+        loop {
+            let bytes = match chunk(input, base + loc.byte, len) {
+                Ok(b) => b,
+                Err(e) => return Some(Err(e)),
+            };
+            let at_end = bytes.len() < len;
+            match one_row(info, &bytes, loc.sub, at_end) {
+                Some(fields) => {
+                    if let Some(f) = fields {
+                        out.insert(*loc, f);
+                    }
+                    break;
+                }
+                None if len >= 1 << 30 => break,
+                None => len *= 4,
+            }
+        }
+    }
+    Some(Ok(out))
+}
+
+/// The row starting at the beginning of `bytes`: `None` when it may continue past them (read
+/// more), `Some(None)` when there is no such row.
+fn one_row(info: &StreamInfo, bytes: &[u8], sub: u32, at_end: bool) -> Option<Option<Fields>> {
+    match &info.kind {
+        Some(StreamKind::Csv { delimiter, headers }) => {
+            let mut rdr = csv_load::reader_builder(*delimiter).from_reader(bytes);
+            let mut rec = csv::ByteRecord::new();
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    // The record must have ended inside the chunk (its terminator read).
+                    if !at_end && rdr.position().byte() as usize >= bytes.len() {
+                        return None;
+                    }
+                    Some(Some(
+                        headers
+                            .iter()
+                            .zip(rec.iter())
+                            .map(|(h, v)| (h.clone(), String::from_utf8_lossy(v).into_owned()))
+                            .collect(),
+                    ))
+                }
+                _ if !at_end => None,
+                _ => Some(None),
+            }
+        }
+        Some(StreamKind::JsonLines) => {
+            let end = match bytes.iter().position(|&b| b == b'\n') {
+                Some(i) => i,
+                None if at_end => bytes.len(),
+                None => return None,
+            };
+            let value: serde_json::Value = serde_json::from_slice(&bytes[..end]).ok()?;
+            Some(row_at(&value, sub).map(object_fields))
+        }
+        _ => Some(None),
+    }
+}

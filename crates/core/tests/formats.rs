@@ -608,3 +608,37 @@ fn parts_read_in_parallel_merge_to_the_same_result() {
     };
     assert_eq!(doc(&merged), doc(&sequential));
 }
+
+#[test]
+fn evidence_by_jumping_equals_evidence_by_reading_through() {
+    use copyexec_core::evidence::SeekReader;
+    let mut files = chain_csvs();
+    // A BOM, and a process row far longer than one read chunk.
+    files[0].1 = format!("\u{feff}{}", files[0].1);
+    let long = "y".repeat(300_000);
+    files[3].1 = csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", &format!("\"x {long}\""))]);
+    let d = load(&files);
+    let rows = d.rows(5);
+    let chains = d.chains(&rows, 5);
+    let mut jumped = std::collections::HashMap::new();
+    let mut read = std::collections::HashMap::new();
+    for req in d.evidence_requests(&chains, &[]) {
+        let bytes = files[req.input as usize].1.clone().into_bytes();
+        let mut at = SeekReader(std::io::Cursor::new(bytes.clone()));
+        jumped.extend(d.read_evidence_at(&req, &mut at).expect("plain CSV").unwrap());
+        read.extend(d.read_evidence(&req, Box::new(std::io::Cursor::new(bytes))).unwrap());
+    }
+    assert_eq!(jumped.len(), 4);
+    assert_eq!(jumped, read);
+    let cmd = jumped.values().flatten().find(|(k, _)| k == "ProcessCommandLine").unwrap();
+    assert_eq!(cmd.1.len(), 300_002);
+    // Compressed inputs are read through instead.
+    let gz = gzip(files[0].1.as_bytes());
+    let d = load_bytes(&[("n.csv.gz", gz.clone())], LoadOptions::default());
+    let req = copyexec_core::analysis::EvidenceRequest {
+        input: 0,
+        stream: 0,
+        locs: [d.store().net[0].loc].into_iter().collect(),
+    };
+    assert!(d.read_evidence_at(&req, &mut SeekReader(std::io::Cursor::new(gz))).is_none());
+}
