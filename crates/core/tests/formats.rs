@@ -7,17 +7,6 @@ use copyexec_core::load::{Format, LoadOptions};
 use copyexec_core::schema::Table;
 use copyexec_core::time::DateOrder;
 use std::io::Write;
-use std::path::PathBuf;
-
-fn datasets() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: ../shared/datasets is not present in this checkout");
-        None
-    }
-}
 
 /// A chain's four exports as old-style portal CSV.
 fn chain_csvs() -> Vec<(&'static str, String)> {
@@ -616,7 +605,10 @@ fn evidence_by_jumping_equals_evidence_by_reading_through() {
     // A BOM, and a process row far longer than one read chunk.
     files[0].1 = format!("\u{feff}{}", files[0].1);
     let long = "y".repeat(300_000);
-    files[3].1 = csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", &format!("\"x {long}\""))]);
+    files[3].1 = csv(
+        PROC,
+        &[start(3 * S, "d1", r"C:\x.exe", &format!("\"x {long}\""))],
+    );
     let d = load(&files);
     let rows = d.rows(5);
     let chains = d.chains(&rows, 5);
@@ -625,12 +617,23 @@ fn evidence_by_jumping_equals_evidence_by_reading_through() {
     for req in d.evidence_requests(&chains, &[]) {
         let bytes = files[req.input as usize].1.clone().into_bytes();
         let mut at = SeekReader(std::io::Cursor::new(bytes.clone()));
-        jumped.extend(d.read_evidence_at(&req, &mut at).expect("plain CSV").unwrap());
-        read.extend(d.read_evidence(&req, Box::new(std::io::Cursor::new(bytes))).unwrap());
+        jumped.extend(
+            d.read_evidence_at(&req, &mut at)
+                .expect("plain CSV")
+                .unwrap(),
+        );
+        read.extend(
+            d.read_evidence(&req, Box::new(std::io::Cursor::new(bytes)))
+                .unwrap(),
+        );
     }
     assert_eq!(jumped.len(), 4);
     assert_eq!(jumped, read);
-    let cmd = jumped.values().flatten().find(|(k, _)| k == "ProcessCommandLine").unwrap();
+    let cmd = jumped
+        .values()
+        .flatten()
+        .find(|(k, _)| k == "ProcessCommandLine")
+        .unwrap();
     assert_eq!(cmd.1.len(), 300_002);
     // Compressed inputs are read through instead.
     let gz = gzip(files[0].1.as_bytes());
@@ -640,5 +643,7 @@ fn evidence_by_jumping_equals_evidence_by_reading_through() {
         stream: 0,
         locs: [d.store().net[0].loc].into_iter().collect(),
     };
-    assert!(d.read_evidence_at(&req, &mut SeekReader(std::io::Cursor::new(gz))).is_none());
+    assert!(d
+        .read_evidence_at(&req, &mut SeekReader(std::io::Cursor::new(gz)))
+        .is_none());
 }

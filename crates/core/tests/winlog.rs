@@ -3,16 +3,9 @@
 mod common;
 use common::*;
 use copyexec_core::load::{Format, LoadOptions};
-use std::path::PathBuf;
 
 fn dataset(rel: &str) -> Option<(String, Vec<u8>)> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/datasets")
-        .join(rel);
-    if !p.exists() {
-        eprintln!("skipped: {} is not present in this checkout", p.display());
-        return None;
-    }
+    let p = datasets()?.join(rel);
     Some((
         rel.rsplit('/').next().unwrap().to_string(),
         std::fs::read(p).unwrap(),

@@ -402,17 +402,7 @@ impl Loader {
 
     fn skip_stream(&mut self, input: u32, name: &str, layers: &[Layer], why: String) {
         let i = self.new_report(input, name, layers);
-        self.reports[i].diagnostics.push(
-            "stream",
-            Diagnostic {
-                severity: Severity::Error,
-                file: name.to_string(),
-                line: None,
-                column: None,
-                message: format!("not analysed: {why}"),
-            },
-        );
-        self.reports[i].skipped = Some(why);
+        not_analysed(&mut self.reports[i], name, why);
     }
 
     fn stream<'r>(
@@ -678,17 +668,7 @@ impl Loader {
                 }
             }
             Err(why) => {
-                report.diagnostics.push(
-                    "stream",
-                    Diagnostic {
-                        severity: Severity::Error,
-                        file: name.to_string(),
-                        line: None,
-                        column: None,
-                        message: format!("not analysed: {why}"),
-                    },
-                );
-                report.skipped = Some(why);
+                not_analysed(report, name, why);
                 // Rows of a stream that stopped are kept only if it was read (not for a bad header).
                 if report.tables.is_empty() {
                     self.truncate(start_lens);
@@ -747,17 +727,7 @@ impl Loader {
             Ok(()) => {}
             Err(why) => {
                 let cancelled = why == "cancelled";
-                report.diagnostics.push(
-                    "stream",
-                    Diagnostic {
-                        severity: Severity::Error,
-                        file: name.to_string(),
-                        line: None,
-                        column: None,
-                        message: format!("not analysed: {why}"),
-                    },
-                );
-                report.skipped = Some(why);
+                not_analysed(report, name, why);
                 if cancelled {
                     return Err(Cancelled);
                 }
@@ -862,6 +832,21 @@ impl Loader {
         }
         Some(why)
     }
+}
+
+/// Marks a whole stream as not analysed, with an error diagnostic saying why.
+fn not_analysed(report: &mut StreamReport, name: &str, why: String) {
+    report.diagnostics.push(
+        "stream",
+        Diagnostic {
+            severity: Severity::Error,
+            file: name.to_string(),
+            line: None,
+            column: None,
+            message: format!("not analysed: {why}"),
+        },
+    );
+    report.skipped = Some(why);
 }
 
 fn timestamp_report(

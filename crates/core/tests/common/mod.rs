@@ -104,3 +104,14 @@ pub fn row_lines(d: &Dataset, tolerance: i64) -> Vec<String> {
     let text = String::from_utf8(out).unwrap();
     text.lines().skip(1).map(str::to_string).collect()
 }
+
+/// The shared public data sets (`../shared/datasets`), when this checkout has them beside it.
+pub fn datasets() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared/datasets is not present in this checkout");
+        None
+    }
+}
