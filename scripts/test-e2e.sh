@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of the web app: builds what is stale (the CLI, the web app), serves dist/ on
-# 127.0.0.1, runs the suite (tests/e2e/app.test.mjs) against the served build and against
+# 127.0.0.1, runs the suite (tests/e2e/app.test.mjs, features.test.mjs, report.test.mjs) against the served build and against
 # dist/copyexec.html from file://, then stops the server. Headless Debian Chromium.
 # Screenshots go to tests/artifacts/.
 set -euo pipefail
@@ -26,4 +26,4 @@ url="$(sed -n 's/^serving //p' "$log")"
 
 export COPYEXEC_URLS="${url}index.html file://$root/dist/copyexec.html"
 cd tests/e2e
-node --test --test-concurrency=1 --test-reporter=spec app.test.mjs report.test.mjs
+node --test --test-concurrency=1 --test-reporter=spec app.test.mjs features.test.mjs report.test.mjs

@@ -4,6 +4,8 @@
 //! below as JSON text; `File` objects (to the worker) and download bytes (from it) travel
 //! beside it, because they do not survive a trip through JSON.
 
+use copyexec_core::allowlist::Allowlist;
+use copyexec_core::analysis::AllowlistReport;
 use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
 use copyexec_core::load::Format;
@@ -28,6 +30,24 @@ pub enum ToWorker {
         offset_minutes: i32,
         /// Day/month order of numeric dates.
         date_order: DateOrder,
+        /// Allowlist rules in force.
+        #[serde(default)]
+        allowlist: Allowlist,
+    },
+    /// Open a copyexec HTML report (the `File` travels in `files`): its embedded chains
+    /// document is shown again.
+    OpenReport {
+        /// Request number.
+        seq: u32,
+        /// File name.
+        name: String,
+    },
+    /// Run the query again with other allowlist rules (no re-reading).
+    Allowlist {
+        /// Request number.
+        seq: u32,
+        /// The rules in force.
+        allowlist: Allowlist,
     },
     /// Run the query again with another tolerance (no re-reading).
     Tolerance {
@@ -40,6 +60,18 @@ pub enum ToWorker {
     Download {
         /// Which.
         kind: DownloadKind,
+        /// Include near misses (as `--near-misses` does).
+        #[serde(default)]
+        near_misses: bool,
+        /// Report title (reports only).
+        #[serde(default)]
+        title: String,
+        /// Report notes (reports only).
+        #[serde(default)]
+        notes: String,
+        /// Report creation time, RFC 3339 UTC (reports only).
+        #[serde(default)]
+        created: String,
     },
 }
 
@@ -51,6 +83,8 @@ pub enum DownloadKind {
     RowsCsv,
     /// `copyexec chains --format json`.
     ChainsJson,
+    /// `copyexec report`.
+    ReportHtml,
 }
 
 impl DownloadKind {
@@ -59,6 +93,7 @@ impl DownloadKind {
         match self {
             DownloadKind::RowsCsv => "copyexec-rows.csv",
             DownloadKind::ChainsJson => "copyexec-chains.json",
+            DownloadKind::ReportHtml => "copyexec-report.html",
         }
     }
 
@@ -67,6 +102,7 @@ impl DownloadKind {
         match self {
             DownloadKind::RowsCsv => "text/csv",
             DownloadKind::ChainsJson => "application/json",
+            DownloadKind::ReportHtml => "text/html",
         }
     }
 }
@@ -129,6 +165,15 @@ pub struct ResultView {
     /// Copies that did not become chains (key fields only).
     #[serde(default)]
     pub near_misses: Vec<NearMiss>,
+    /// Chains every row of which an allowlist rule set aside.
+    #[serde(default)]
+    pub suppressed: Vec<Chain>,
+    /// What each allowlist rule did (absent without rules).
+    #[serde(default)]
+    pub allowlist: Option<AllowlistReport>,
+    /// Set when the chains come from an opened report, not from files read.
+    #[serde(default)]
+    pub from_report: Option<ReportOrigin>,
     /// Count totals.
     pub totals: TotalsView,
     /// The first query rows, projected (`ROW_COLUMNS` order).
@@ -137,6 +182,21 @@ pub struct ResultView {
     pub memory_bytes: u64,
     /// Milliseconds spent on rows and chains.
     pub query_ms: f64,
+}
+
+/// Where an opened report came from and what it says about itself.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReportOrigin {
+    /// File name of the report.
+    pub file: String,
+    /// Its title.
+    pub title: String,
+    /// Its notes.
+    pub notes: String,
+    /// When it was made.
+    pub created: String,
+    /// Tool version that made it.
+    pub version: String,
 }
 
 /// Row counts over all inputs (the document's `totals`).

@@ -4,6 +4,7 @@
 
 use crate::host::Input;
 use crate::protocol::{InputView, ResultView};
+use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::time::DateOrder;
 use copyexec_core::DEFAULT_TOLERANCE_SECONDS;
@@ -220,6 +221,55 @@ pub struct ReadOptions {
     pub date_order: DateOrder,
 }
 
+/// The allowlist settings: presets turned on, and the rules typed or loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// Per preset (in `PRESETS` order): turned on.
+    pub presets: Vec<bool>,
+    /// The editor's text (TOML).
+    pub text: String,
+    /// The name the editor's rules go by (labels what they set aside).
+    pub name: String,
+    /// Why the rules cannot be used: (1-based line, message as shown).
+    pub error: Option<(Option<usize>, String)>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            presets: vec![false; copyexec_core::allowlist::presets::PRESETS.len()],
+            text: String::new(),
+            name: "rules.toml".into(),
+            error: None,
+        }
+    }
+}
+
+impl Rules {
+    /// The rules in force: the presets turned on, then the editor's rules. Errors carry the
+    /// file and line.
+    pub fn allowlist(&self) -> Result<Allowlist, copyexec_core::allowlist::RuleError> {
+        let mut list = Allowlist::default();
+        for ((file, text), on) in copyexec_core::allowlist::presets::PRESETS
+            .iter()
+            .zip(&self.presets)
+        {
+            if *on {
+                list.add_toml(&preset_source(file), text)?;
+            }
+        }
+        if !self.text.trim().is_empty() {
+            list.add_toml(&self.name, &self.text)?;
+        }
+        Ok(list)
+    }
+}
+
+/// How a preset's rules are labelled: as `copyexec --preset NAME` labels them.
+pub fn preset_source(file: &str) -> String {
+    format!("preset {}", file.trim_end_matches(".toml"))
+}
+
 /// The whole page state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
@@ -259,6 +309,16 @@ pub struct State {
     pub selected: Option<(String, String)>,
     /// Theme.
     pub theme: Theme,
+    /// Allowlist settings.
+    pub rules: Rules,
+    /// The rules in force (the last valid ones).
+    pub allowlist: Rc<Allowlist>,
+    /// The near-miss list is open: downloads and reports include near misses.
+    pub near_view: bool,
+    /// Report title.
+    pub report_title: String,
+    /// Report notes.
+    pub report_notes: String,
 }
 
 impl Default for State {
@@ -285,6 +345,11 @@ impl Default for State {
             sort: SortKey::Time,
             selected: None,
             theme: Theme::System,
+            rules: Rules::default(),
+            allowlist: Rc::new(Allowlist::default()),
+            near_view: false,
+            report_title: String::new(),
+            report_notes: String::new(),
         }
     }
 }
@@ -353,6 +418,22 @@ pub enum Action {
     Select(Option<(String, String)>),
     /// Theme.
     SetTheme(Theme),
+    /// Allowlist settings changed; with the rules now in force when they are valid (and the
+    /// request that runs them).
+    SetRules {
+        /// The settings.
+        rules: Rules,
+        /// Rules in force, when they changed.
+        allowlist: Option<Rc<Allowlist>>,
+        /// Request number, when one was sent.
+        seq: Option<u32>,
+    },
+    /// Near-miss list opened or closed.
+    SetNearView(bool),
+    /// Report title.
+    SetReportTitle(String),
+    /// Report notes.
+    SetReportNotes(String),
     /// Back to the landing view.
     Reset,
     /// Dismiss messages.
@@ -448,14 +529,33 @@ impl Reducible for State {
             Action::SetSort(k) => s.sort = k,
             Action::Select(sel) => s.selected = sel,
             Action::SetTheme(t) => s.theme = t,
+            Action::SetRules {
+                rules,
+                allowlist,
+                seq,
+            } => {
+                s.rules = rules;
+                if let Some(list) = allowlist {
+                    s.allowlist = list;
+                }
+                if let Some(seq) = seq {
+                    s.seq = seq;
+                }
+            }
+            Action::SetNearView(v) => s.near_view = v,
+            Action::SetReportTitle(t) => s.report_title = t,
+            Action::SetReportNotes(n) => s.report_notes = n,
             Action::Reset => {
-                let theme = s.theme;
-                let options = s.options;
-                let seq = s.seq;
+                let old = s;
                 s = State::default();
-                s.theme = theme;
-                s.options = options;
-                s.seq = seq;
+                s.theme = old.theme;
+                s.options = old.options;
+                s.seq = old.seq;
+                s.rules = old.rules;
+                s.allowlist = old.allowlist;
+                s.near_view = old.near_view;
+                s.report_title = old.report_title;
+                s.report_notes = old.report_notes;
             }
             Action::DismissMessages => {
                 s.error = None;
@@ -511,6 +611,9 @@ mod tests {
             evidence_errors: vec![],
             chains: vec![],
             near_misses: vec![],
+            suppressed: vec![],
+            allowlist: None,
+            from_report: None,
             totals: Default::default(),
             rows: vec![],
             memory_bytes: 0,

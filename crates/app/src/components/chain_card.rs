@@ -16,6 +16,9 @@ pub struct Props {
     pub result: Shared<ResultView>,
     /// Index of the chain in it.
     pub index: usize,
+    /// A chain the allowlist suppressed (shown again from its section).
+    #[prop_or_default]
+    pub suppressed: bool,
 }
 
 impl PartialEq for Props {
@@ -23,6 +26,9 @@ impl PartialEq for Props {
     /// (those only appear in the event dialog): when the evidence arrives, or the tolerance
     /// changes without changing this chain, the card is not drawn again.
     fn eq(&self, other: &Self) -> bool {
+        if self.suppressed != other.suppressed {
+            return false;
+        }
         if self.result == other.result && self.index == other.index {
             return true;
         }
@@ -36,6 +42,8 @@ impl PartialEq for Props {
             && a.id == b.id
             && a.rows == b.rows
             && a.notes == b.notes
+            && a.set_aside == b.set_aside
+            && a.suppressed_by == b.suppressed_by
             && a.start.id == b.start.id
             && a.start.offset_ticks == b.start.offset_ticks
             && a.start.key == b.start.key
@@ -107,8 +115,22 @@ pub fn chain_card(props: &Props) -> Html {
         .as_ref()
         .and_then(|id| all.iter().find(|e| &e.id == id).copied());
     let event_count = all.len();
+    let reason = |rule: &str| -> String {
+        props
+            .result
+            .allowlist
+            .as_ref()
+            .and_then(|a| a.rules.iter().find(|r| r.id == rule))
+            .map(|r| r.reason.clone())
+            .unwrap_or_default()
+    };
+    let testid = if props.suppressed {
+        "suppressed-chain-card"
+    } else {
+        "chain"
+    };
     html! {
-        <article class="chain" data-testid="chain" id={format!("chain-{}", chain.id)} tabindex="-1"
+        <article class={classes!("chain", props.suppressed.then_some("chain-suppressed"))} data-testid={testid} id={format!("chain-{}", chain.id)} tabindex="-1"
             data-chain-id={chain.id.clone()} aria-labelledby={format!("chain-{}-title", chain.id)}>
             <header class="chain-head">
                 <div class="chain-title-row">
@@ -135,6 +157,22 @@ pub fn chain_card(props: &Props) -> Html {
                     <div><dt>{ "Span" }</dt><dd>{ format!("{} from first connection to start · {} events · {} query row{}",
                         format::span(chain.span_ticks), event_count, chain.rows.len(), if chain.rows.len() == 1 { "" } else { "s" }) }</dd></div>
                 </dl>
+                if !chain.set_aside.is_empty() {
+                    <div class="set-aside" data-testid="set-aside">
+                        <p class="small"><strong>{ format!("{} query row{} set aside by the allowlist",
+                            chain.set_aside.len(), if chain.set_aside.len() == 1 { "" } else { "s" }) }</strong>
+                            { if props.suppressed { " (all of them: the chain is suppressed)" } else { " (the chain stays for its other rows)" } }</p>
+                        <ul class="set-aside-rows">
+                            { for chain.set_aside.iter().map(|a| html! {
+                                <li class="small">
+                                    <span class="mono">{ a.row.join(" · ") }</span>
+                                    { " → " }<span class="badge badge-aside">{ a.rule.clone() }</span>
+                                    <span class="muted">{ format!(" {}", reason(&a.rule)) }</span>
+                                </li>
+                            }) }
+                        </ul>
+                    </div>
+                }
                 if !chain.notes.is_empty() {
                     <ul class="notes">
                         { for chain.notes.iter().map(|n| html! {

@@ -126,7 +126,8 @@ pub fn drop_zone() -> Html {
                 <path d="M24 22v18M17 33l7 7 7-7" />
             </svg>
             <p class="dropzone-title">{ "Drop the exports here" }</p>
-            <p class="muted">{ "Files, folders or zip archives — CSV or JSON, plain or gzipped. Several at once." }</p>
+            <p class="muted">{ "Files, folders or zip archives — Defender CSV or JSON, Windows EVTX or event JSON lines, plain or gzipped. Several at once." }</p>
+            <p class="muted small">{ "Or one copyexec report (.html) to see its chains again." }</p>
             <div class="dropzone-actions">
                 <label class="btn btn-primary file-button">
                     <input type="file" multiple=true class="visually-hidden-input" data-testid="file-input"

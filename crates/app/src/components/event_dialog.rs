@@ -27,9 +27,12 @@ pub fn event_dialog() -> Html {
         return html! {};
     };
     let result = ctx.state.result.clone();
-    let chain = result
-        .as_ref()
-        .and_then(|r| r.chains.iter().find(|c| c.id == chain_id));
+    let chain = result.as_ref().and_then(|r| {
+        r.chains
+            .iter()
+            .chain(&r.suppressed)
+            .find(|c| c.id == chain_id)
+    });
     let event: Option<&Event> = chain.and_then(|c| {
         c.connections
             .iter()

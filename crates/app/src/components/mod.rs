@@ -1,5 +1,6 @@
 //! The page's components, one per file.
 
+pub mod allowlist_panel;
 pub mod app;
 pub mod chain_card;
 pub mod chain_list;
@@ -14,7 +15,9 @@ pub mod near_misses;
 pub mod overview;
 pub mod progress_panel;
 pub mod reading_options;
+pub mod report_panel;
 pub mod results;
 pub mod rows_table;
 pub mod summary;
+pub mod suppressed_chains;
 pub mod toolbar;

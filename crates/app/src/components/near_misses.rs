@@ -5,6 +5,7 @@
 use super::chain_card::key;
 use crate::format;
 use crate::hooks::use_worker::AppContext;
+use crate::state::Action;
 use yew::prelude::*;
 
 /// The near-miss section.
@@ -18,12 +19,26 @@ pub fn near_misses() -> Html {
         return html! {};
     }
     let count = result.near_misses.len();
+    let open = ctx.state.near_view;
+    let on_toggle = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let d: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            if d.open() != ctx.state.near_view {
+                ctx.dispatch(Action::SetNearView(d.open()));
+            }
+        })
+    };
     html! {
-        <section class="near-misses" aria-labelledby="near-title">
-            <details>
+        <section class="near-misses" aria-labelledby="near-title" data-testid="near-misses"
+            data-included={open.to_string()}>
+            <details open={open} ontoggle={on_toggle}>
                 <summary>
                     <h2 id="near-title" class="section-title inline">{ format!("Near misses ({count})") }</h2>
                     <span class="muted small">{ " programs copied over SMB that did not become a chain at this tolerance" }</span>
+                    <span class="muted small near-included">
+                        { if open { " · included in the Chains JSON and the report (as --near-misses)" } else { " · open to include them in the Chains JSON and the report" } }
+                    </span>
                 </summary>
                 <ul class="near-list">
                     { for result.near_misses.iter().map(|m| {

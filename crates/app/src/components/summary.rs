@@ -34,6 +34,7 @@ pub fn summary() -> Html {
     };
     let files = state.inputs.len();
     let t = &result.totals;
+    let suppressed = result.suppressed.len();
     html! {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
             data-read-ms={format!("{:.0}", state.read_ms)} data-query-ms={format!("{:.0}", result.query_ms)}
@@ -46,6 +47,21 @@ pub fn summary() -> Html {
             <div class="stat"><span class="stat-value">{ ips.len() }</span><span class="stat-label">{ "source addresses" }</span></div>
             <div class="stat"><span class="stat-value">{ accounts.len() }</span><span class="stat-label">{ "accounts" }</span></div>
             <div class="stat"><span class="stat-value">{ span }</span><span class="stat-label">{ "time span" }</span></div>
+            if result.allowlist.is_some() {
+                <div class="stat"><span class="stat-value" data-testid="suppressed-count">{ suppressed }</span><span class="stat-label">{ "suppressed" }</span></div>
+            }
+            if let Some(origin) = &result.from_report {
+                <div class="alert alert-info report-origin" data-testid="report-origin">
+                    <p>
+                        <strong>{ "Opened from a report: " }</strong>
+                        <span class="mono">{ origin.file.clone() }</span>
+                        { format!(" · made {} by copyexec {}", origin.created, origin.version) }
+                    </p>
+                    if !origin.title.is_empty() { <p><strong>{ origin.title.clone() }</strong></p> }
+                    if !origin.notes.is_empty() { <p class="report-notes">{ origin.notes.clone() }</p> }
+                    <p class="small">{ "These are the chains the report holds, from its embedded data; the original exports are not here, so the tolerance and the allowlist cannot be changed." }</p>
+                </div>
+            }
             <p class="summary-note muted">
                 { format!(
                     "{} query rows at a tolerance of {} s · {} rows read from {} file{} ({} usable, {} filtered by the query, {} unreadable) in {}",
@@ -54,6 +70,27 @@ pub fn summary() -> Html {
                     format::count(t.rows_filtered), format::count(t.rows_skipped), format::millis(state.read_ms)
                 ) }
             </p>
+            if let Some(a) = &result.allowlist {
+                <div class="rule-effects" data-testid="rule-effects">
+                    <p class="small">{ format!("Allowlist: {} query row{} set aside, {} kept; {} chain{} suppressed.",
+                        format::count(a.rows_set_aside), if a.rows_set_aside == 1 { "" } else { "s" },
+                        format::count(a.rows_kept), suppressed, if suppressed == 1 { "" } else { "s" }) }</p>
+                    <table class="rule-table small">
+                        <thead><tr><th scope="col">{ "Rule" }</th><th scope="col">{ "From" }</th><th scope="col" class="num">{ "Rows set aside" }</th><th scope="col" class="num">{ "Chains suppressed" }</th><th scope="col">{ "Reason" }</th></tr></thead>
+                        <tbody>
+                            { for a.rules.iter().map(|r| html! {
+                                <tr data-testid="rule-effect" data-rule={r.id.clone()}>
+                                    <td class="mono">{ r.id.clone() }</td>
+                                    <td>{ r.source.clone() }</td>
+                                    <td class="num" data-testid="rule-rows">{ r.rows_set_aside }</td>
+                                    <td class="num" data-testid="rule-chains">{ r.chains_suppressed }</td>
+                                    <td class="muted">{ r.reason.clone() }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            }
             if !state.missing_tables.is_empty() {
                 <div class="missing" role="alert" data-testid="missing-tables">
                     { for state.missing_tables.iter().map(|m| html! {

@@ -72,9 +72,22 @@ pub fn toolbar() -> Html {
         Callback::from(move |_| ctx.download(kind))
     };
     let evidence_pending = state.result.as_ref().is_some_and(|r| !r.evidence_complete);
+    let from_report = state
+        .result
+        .as_ref()
+        .is_some_and(|r| r.from_report.is_some());
     let slider_max = state.tolerance.max(60);
     html! {
         <section class="toolbar" aria-label="Controls">
+            if from_report {
+            <div class="field field-tolerance">
+                <span class="label">{ "Tolerance (ToleranceInSeconds)" }</span>
+                <p class="small" data-testid="tolerance-fixed">
+                    { format!("{} s, as in the report: opened from a report, the query cannot run again.",
+                        state.result.as_ref().map(|r| r.tolerance).unwrap_or_default()) }
+                </p>
+            </div>
+            } else {
             <div class="field field-tolerance">
                 <label for="tolerance">{ "Tolerance (ToleranceInSeconds)" }</label>
                 <div class="tolerance-inputs">
@@ -91,6 +104,7 @@ pub fn toolbar() -> Html {
                     <small class="field-error">{ "A whole number of seconds, 0 to 31622400." }</small>
                 }
             </div>
+            }
             <div class="field field-filter">
                 <label for="filter">{ "Filter chains" }</label>
                 <div class="filter-inputs">
@@ -114,10 +128,12 @@ pub fn toolbar() -> Html {
             <div class="field field-downloads">
                 <span class="label">{ "Download" }</span>
                 <div class="download-buttons">
+                    if !from_report {
                     <button type="button" class="btn" onclick={download(DownloadKind::RowsCsv)}
                         data-testid="download-rows" title="The query's rows, as `copyexec rows` prints them">
                         { "Rows CSV" }
                     </button>
+                    }
                     <button type="button" class="btn" onclick={download(DownloadKind::ChainsJson)}
                         data-testid="download-chains" title="Chains with evidence, as `copyexec chains --format json` prints them">
                         { "Chains JSON" }

@@ -6,7 +6,7 @@
 
 use crate::host::{self, Input};
 use crate::protocol::{DownloadKind, FromWorker, ToWorker};
-use crate::state::{Action, ReadOptions, State};
+use crate::state::{Action, Phase, ReadOptions, Rules, State};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -84,9 +84,76 @@ impl AppContext {
             self.dispatch(Action::InputProblem("No files were given.".into()));
             return;
         }
+        let is_report = |n: &str| {
+            let n = n.to_ascii_lowercase();
+            n.ends_with(".html") || n.ends_with(".htm")
+        };
+        if files.len() == 1 && is_report(&files[0].name) {
+            self.open_report(files.remove(0));
+            return;
+        }
         files.sort_by(|a, b| a.name.cmp(&b.name));
         let files = Rc::new(files);
         self.start_load(files, self.state.options);
+    }
+
+    /// Shows the chains of a copyexec HTML report again, from its embedded document.
+    pub fn open_report(&self, input: Input) {
+        let seq = self.next_seq();
+        let name = input.name.clone();
+        let files = Rc::new(vec![input]);
+        self.dispatch(Action::StartLoad {
+            seq,
+            files: files.clone(),
+        });
+        self.post(&ToWorker::OpenReport { seq, name }, Some(&files));
+    }
+
+    /// Changes the allowlist settings; valid rules are put in force at once (the worker runs
+    /// the query again from memory), invalid ones leave the last valid rules in force.
+    pub fn set_rules(&self, mut rules: Rules) {
+        match rules.allowlist() {
+            Ok(list) => {
+                rules.error = None;
+                if list == *self.state.allowlist {
+                    self.dispatch(Action::SetRules {
+                        rules,
+                        allowlist: None,
+                        seq: None,
+                    });
+                    return;
+                }
+                let live = self.state.phase == Phase::Results
+                    && self
+                        .state
+                        .result
+                        .as_ref()
+                        .is_some_and(|r| r.from_report.is_none());
+                let seq = live.then(|| self.next_seq());
+                self.dispatch(Action::SetRules {
+                    rules,
+                    allowlist: Some(Rc::new(list.clone())),
+                    seq,
+                });
+                if let Some(seq) = seq {
+                    self.post(
+                        &ToWorker::Allowlist {
+                            seq,
+                            allowlist: list,
+                        },
+                        None,
+                    );
+                }
+            }
+            Err(e) => {
+                rules.error = Some((e.line, e.to_string()));
+                self.dispatch(Action::SetRules {
+                    rules,
+                    allowlist: None,
+                    seq: None,
+                });
+            }
+        }
     }
 
     fn start_load(&self, files: Rc<Vec<Input>>, options: ReadOptions) {
@@ -101,6 +168,7 @@ impl AppContext {
             tolerance: self.state.tolerance,
             offset_minutes: options.offset_minutes,
             date_order: options.date_order,
+            allowlist: (*self.state.allowlist).clone(),
         };
         self.post(&message, Some(&files));
     }
@@ -123,7 +191,17 @@ impl AppContext {
 
     /// Asks the worker for a download; it starts when the bytes arrive.
     pub fn download(&self, kind: DownloadKind) {
-        self.post(&ToWorker::Download { kind }, None);
+        let seconds = (js_sys::Date::now() / 1000.0).floor() as i64;
+        self.post(
+            &ToWorker::Download {
+                kind,
+                near_misses: self.state.near_view,
+                title: self.state.report_title.clone(),
+                notes: self.state.report_notes.clone(),
+                created: copyexec_report::rfc3339_utc(seconds),
+            },
+            None,
+        );
     }
 
     /// Stops reading: the worker is ended and a fresh one takes its place.
@@ -276,18 +354,32 @@ fn restore_ticks(chains: &mut [copyexec_core::chains::Chain]) {
     }
 }
 
-/// Offers `bytes` as a file download.
-fn save(
-    bridge: &Rc<RefCell<Bridge>>,
-    kind: DownloadKind,
-    bytes: &Uint8Array,
-) -> Result<(), String> {
+/// Offers text made on the page (rules, KQL) as a file download.
+pub fn offer_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let bytes = Uint8Array::from(text.as_bytes());
+    let url = object_url(mime, &bytes)?;
+    click_download(&url, name)?;
+    // Revoked once the download has surely started.
+    let later = Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 60_000);
+    }
+    Ok(())
+}
+
+fn object_url(mime: &str, bytes: &Uint8Array) -> Result<String, String> {
     let parts = Array::of1(bytes);
     let options = BlobPropertyBag::new();
-    options.set_type(kind.mime());
+    options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| host::describe(&e))?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| host::describe(&e))?;
+    Url::create_object_url_with_blob(&blob).map_err(|e| host::describe(&e))
+}
+
+fn click_download(url: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -295,9 +387,20 @@ fn save(
         .create_element("a")
         .map_err(|e| host::describe(&e))?
         .unchecked_into();
-    a.set_href(&url);
-    a.set_download(kind.file_name());
+    a.set_href(url);
+    a.set_download(name);
     a.click();
+    Ok(())
+}
+
+/// Offers `bytes` as a file download.
+fn save(
+    bridge: &Rc<RefCell<Bridge>>,
+    kind: DownloadKind,
+    bytes: &Uint8Array,
+) -> Result<(), String> {
+    let url = object_url(kind.mime(), bytes)?;
+    click_download(&url, kind.file_name())?;
     // The previous download has surely started by now; its URL can go.
     let mut b = bridge.borrow_mut();
     if let Some(old) = b.last_url.replace(url) {

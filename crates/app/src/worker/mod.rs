@@ -8,15 +8,21 @@
 mod blob_reader;
 
 use crate::protocol::{
-    DownloadKind, FromWorker, InputView, ResultView, StreamView, TableView, ToWorker, TotalsView,
+    DownloadKind, FromWorker, InputView, ReportOrigin, ResultView, StreamView, TableView, ToWorker,
+    TotalsView,
 };
 use blob_reader::BlobReader;
+use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::evidence::Fields;
 use copyexec_core::load::decode::Layer;
+use copyexec_core::load::StreamReport;
 use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::near_miss::NearMiss;
 use copyexec_core::store::Loc;
+use copyexec_core::ChainsDocument;
 use copyexec_core::Dataset;
+use copyexec_report::{parse_report, parse_report_meta, render, sha256_hex, InputMeta, ReportMeta};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -34,6 +40,8 @@ struct Session {
     data: Dataset,
     files: Vec<File>,
     tolerance: i64,
+    /// Allowlist rules in force.
+    allowlist: Allowlist,
     /// Evidence read so far, by location.
     evidence: HashMap<Loc, Fields>,
     evidence_errors: Vec<String>,
@@ -49,6 +57,8 @@ const EVIDENCE_DELAY_MS: i32 = 150;
 
 thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+    /// The chains document of an opened report (instead of a session).
+    static OPENED: RefCell<Option<ChainsDocument>> = const { RefCell::new(None) };
 }
 
 /// Installs the message handler of the worker.
@@ -116,21 +126,33 @@ fn handle(message: ToWorker, data: &JsValue) {
             tolerance,
             offset_minutes,
             date_order,
+            allowlist,
         } => {
-            let files: Vec<File> = Reflect::get(data, &"files".into())
-                .ok()
-                .map(|v| Array::from(&v).iter().map(|f| f.unchecked_into()).collect())
-                .unwrap_or_default();
+            let files = files_of(data);
             load(
                 seq,
                 names,
                 files,
                 tolerance,
+                allowlist,
                 LoadOptions {
                     offset_minutes,
                     date_order,
                 },
             );
+        }
+        ToWorker::OpenReport { seq, name } => {
+            let files = files_of(data);
+            open_report(seq, name, files.into_iter().next());
+        }
+        ToWorker::Allowlist { seq, allowlist } => {
+            SESSION.with(|s| {
+                if let Some(session) = s.borrow_mut().as_mut() {
+                    session.allowlist = allowlist;
+                    session.latest = seq;
+                    analyse(seq, session, EVIDENCE_DELAY_MS);
+                }
+            });
         }
         ToWorker::Tolerance { seq, tolerance } => {
             SESSION.with(|s| {
@@ -141,18 +163,158 @@ fn handle(message: ToWorker, data: &JsValue) {
                 }
             });
         }
-        ToWorker::Download { kind } => {
+        ToWorker::Download {
+            kind,
+            near_misses,
+            title,
+            notes,
+            created,
+        } => {
+            let opened = OPENED.with(|o| o.borrow().clone());
+            if let Some(doc) = opened {
+                download_opened(kind, &doc);
+                return;
+            }
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
-                    download(kind, session);
+                    let report = ReportMeta {
+                        title,
+                        notes,
+                        created,
+                        inputs: Vec::new(),
+                    };
+                    download(kind, session, near_misses, report);
                 }
             });
         }
     }
 }
 
-fn load(seq: u32, names: Vec<String>, files: Vec<File>, tolerance: i64, options: LoadOptions) {
+fn files_of(data: &JsValue) -> Vec<File> {
+    Reflect::get(data, &"files".into())
+        .ok()
+        .map(|v| Array::from(&v).iter().map(|f| f.unchecked_into()).collect())
+        .unwrap_or_default()
+}
+
+fn fail(seq: u32, message: String) {
+    post(&FromWorker::Failed { seq, message }, None);
+}
+
+/// Opens a copyexec HTML report: its embedded chains document becomes the result.
+fn open_report(seq: u32, name: String, file: Option<File>) {
     SESSION.with(|s| *s.borrow_mut() = None);
+    OPENED.with(|o| *o.borrow_mut() = None);
+    let started = now();
+    let Some(file) = file else {
+        return fail(seq, "internal: no report file was passed".into());
+    };
+    let mut bytes = Vec::new();
+    let read = BlobReader::new(file.into()).and_then(|mut r| {
+        use std::io::Read;
+        r.read_to_end(&mut bytes)
+    });
+    if let Err(e) = read {
+        return fail(seq, format!("{name}: could not be read: {e}"));
+    }
+    let html = String::from_utf8_lossy(&bytes);
+    let doc = match parse_report(&html) {
+        Ok(d) => d,
+        Err(e) => return fail(seq, format!("{name}: {e}")),
+    };
+    let meta = parse_report_meta(&html).unwrap_or_default();
+    let inputs = doc
+        .inputs
+        .iter()
+        .map(|i| InputView {
+            name: i.name.clone(),
+            size: i.size.unwrap_or(0),
+            streams: i.streams.iter().map(stream_view).collect(),
+        })
+        .collect();
+    post(
+        &FromWorker::Loaded {
+            seq,
+            inputs,
+            missing_tables: doc
+                .missing_tables
+                .iter()
+                .map(|m| m.message.clone())
+                .collect(),
+            read_ms: now() - started,
+        },
+        None,
+    );
+    let t = &doc.totals;
+    let rows = doc
+        .chains
+        .iter()
+        .flat_map(copyexec_report::chain_rows)
+        .take(ROWS_SHOWN)
+        .map(|r| r.to_vec())
+        .collect();
+    let result = ResultView {
+        seq,
+        tolerance: doc.settings.tolerance_seconds,
+        evidence_complete: true,
+        evidence_errors: Vec::new(),
+        chains: doc.chains.clone(),
+        near_misses: doc.near_misses.clone(),
+        suppressed: doc.suppressed_chains.clone(),
+        allowlist: doc.allowlist.clone(),
+        from_report: Some(ReportOrigin {
+            file: name,
+            title: meta.title,
+            notes: meta.notes,
+            created: meta.created,
+            version: doc.tool.version.clone(),
+        }),
+        totals: TotalsView {
+            rows_read: t.rows_read,
+            rows_used: t.rows_used,
+            rows_filtered: t.rows_filtered,
+            rows_skipped: t.rows_skipped,
+            rows_other_tables: t.rows_other_tables,
+            streams_skipped: t.streams_skipped,
+            query_rows: t.query_rows,
+            chains: t.chains,
+        },
+        rows,
+        memory_bytes: memory_bytes(),
+        query_ms: 0.0,
+    };
+    OPENED.with(|o| *o.borrow_mut() = Some(doc));
+    post(&FromWorker::Result(Box::new(result)), None);
+}
+
+/// Downloads of an opened report: its chains document as the CLI writes it.
+fn download_opened(kind: DownloadKind, doc: &ChainsDocument) {
+    if kind != DownloadKind::ChainsJson {
+        return fail(
+            0,
+            "This analysis was opened from a report: only its chains JSON can be downloaded \
+             (open the original exports for rows and a new report)."
+                .into(),
+        );
+    }
+    let mut out = Vec::new();
+    if serde_json::to_writer_pretty(&mut out, doc).is_err() {
+        return;
+    }
+    out.push(b'\n');
+    send_bytes(kind, &out);
+}
+
+fn load(
+    seq: u32,
+    names: Vec<String>,
+    files: Vec<File>,
+    tolerance: i64,
+    allowlist: Allowlist,
+    options: LoadOptions,
+) {
+    SESSION.with(|s| *s.borrow_mut() = None);
+    OPENED.with(|o| *o.borrow_mut() = None);
     let started = now();
     let mut loader = Loader::new(options);
     for (i, (name, file)) in names.iter().zip(&files).enumerate() {
@@ -220,6 +382,7 @@ fn load(seq: u32, names: Vec<String>, files: Vec<File>, tolerance: i64, options:
         data,
         files,
         tolerance,
+        allowlist,
         evidence: HashMap::new(),
         evidence_errors: Vec::new(),
         latest: seq,
@@ -244,20 +407,26 @@ impl std::io::Read for FailingReader {
 fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
     let started = now();
     let tolerance = session.tolerance;
-    let rows = session.data.rows(tolerance);
-    let mut chains = session.data.chains(&rows, tolerance);
-    let near_misses = session.data.near_misses(&rows, tolerance);
+    let data = &session.data;
+    let list = &session.allowlist;
+    let rows = data.rows(tolerance);
+    let filtered = data.apply_allowlist(&rows, list);
+    let (mut chains, mut suppressed) = data.chains_with_allowlist(&filtered, list, tolerance);
+    let near_misses = data.near_misses(&rows, tolerance);
+    let allowlist = (!list.is_empty()).then(|| data.allowlist_report(list, &filtered, &suppressed));
     let query_ms = now() - started;
-    let missing = missing_evidence(session, &chains);
-    session
-        .data
-        .attach_evidence(&mut chains, &mut [], &session.evidence);
-    let shown: Vec<Vec<String>> = rows
+    let missing = missing_evidence(session, &chains) || missing_evidence(session, &suppressed);
+    let data = &session.data;
+    data.attach_evidence(&mut chains, &mut [], &session.evidence);
+    data.attach_evidence(&mut suppressed, &mut [], &session.evidence);
+    // The rows `copyexec rows` prints with these rules: those no rule set aside.
+    let shown: Vec<Vec<String>> = filtered
+        .kept
         .iter()
         .take(ROWS_SHOWN)
-        .map(|r| session.data.project(*r).to_vec())
+        .map(|r| data.project(*r).to_vec())
         .collect();
-    let totals = totals_view(&session.data, rows.len(), chains.len());
+    let totals = totals_view(data, filtered.kept.len(), chains.len());
     let result = ResultView {
         seq,
         tolerance,
@@ -265,6 +434,9 @@ fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
         evidence_errors: session.evidence_errors.clone(),
         chains,
         near_misses,
+        suppressed,
+        allowlist,
+        from_report: None,
         totals,
         rows: shown,
         memory_bytes: memory_bytes(),
@@ -299,10 +471,14 @@ fn complete_evidence(seq: u32, session: &mut Session) {
     if result.seq != seq {
         return;
     }
-    read_evidence(session, &result.chains);
+    read_evidence(session, &result.chains, &[]);
+    read_evidence(session, &result.suppressed, &[]);
     session
         .data
         .attach_evidence(&mut result.chains, &mut [], &session.evidence);
+    session
+        .data
+        .attach_evidence(&mut result.suppressed, &mut [], &session.evidence);
     result.evidence_complete = true;
     result.evidence_errors = session.evidence_errors.clone();
     result.memory_bytes = memory_bytes();
@@ -317,8 +493,8 @@ fn missing_evidence(session: &Session, chains: &[Chain]) -> bool {
         .any(|r| r.locs.iter().any(|l| !session.evidence.contains_key(l)))
 }
 
-fn read_evidence(session: &mut Session, chains: &[Chain]) {
-    for mut request in session.data.evidence_requests(chains, &[]) {
+fn read_evidence(session: &mut Session, chains: &[Chain], near: &[NearMiss]) {
+    for mut request in session.data.evidence_requests(chains, near) {
         request.locs.retain(|l| !session.evidence.contains_key(l));
         if request.locs.is_empty() {
             continue;
@@ -341,41 +517,82 @@ fn read_evidence(session: &mut Session, chains: &[Chain]) {
     }
 }
 
-fn download(kind: DownloadKind, session: &mut Session) {
+/// The chains document exactly as `copyexec chains --format json [--near-misses]` builds it
+/// (crates/cli/src/analysis.rs): allowlist applied, evidence for chains, near misses and
+/// suppressed chains.
+fn document(session: &mut Session, near_misses: bool) -> ChainsDocument {
     let tolerance = session.tolerance;
     let rows = session.data.rows(tolerance);
+    let filtered = session.data.apply_allowlist(&rows, &session.allowlist);
+    let (mut chains, mut suppressed) =
+        session
+            .data
+            .chains_with_allowlist(&filtered, &session.allowlist, tolerance);
+    let mut near = if near_misses {
+        session.data.near_misses(&rows, tolerance)
+    } else {
+        Vec::new()
+    };
+    read_evidence(session, &chains, &near);
+    read_evidence(session, &suppressed, &[]);
+    let data = &session.data;
+    data.attach_evidence(&mut chains, &mut near, &session.evidence);
+    data.attach_evidence(&mut suppressed, &mut [], &session.evidence);
+    let list = &session.allowlist;
+    let report = (!list.is_empty()).then(|| data.allowlist_report(list, &filtered, &suppressed));
+    let mut doc = data.document(tolerance, filtered.kept.len(), chains, near);
+    doc.allowlist = report;
+    doc.suppressed_chains = suppressed;
+    doc
+}
+
+fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut meta: ReportMeta) {
     let mut out = Vec::new();
     match kind {
         DownloadKind::RowsCsv => {
-            if let Err(e) = session.data.write_rows_csv(&rows, &mut out) {
-                post(
-                    &FromWorker::Failed {
-                        seq: 0,
-                        message: format!("could not write the rows: {e}"),
-                    },
-                    None,
-                );
-                return;
+            // As `copyexec rows` with the same rules: the rows no rule set aside.
+            let rows = session.data.rows(session.tolerance);
+            let kept = session.data.apply_allowlist(&rows, &session.allowlist).kept;
+            if let Err(e) = session.data.write_rows_csv(&kept, &mut out) {
+                return fail(0, format!("could not write the rows: {e}"));
             }
         }
         DownloadKind::ChainsJson => {
-            let mut chains = session.data.chains(&rows, tolerance);
-            read_evidence(session, &chains);
-            session
-                .data
-                .attach_evidence(&mut chains, &mut [], &session.evidence);
-            let doc = session
-                .data
-                .document(tolerance, rows.len(), chains, Vec::new());
+            let doc = document(session, near_misses);
             // Exactly as `copyexec chains --format json` writes it.
             if serde_json::to_writer_pretty(&mut out, &doc).is_err() {
                 return;
             }
             out.push(b'\n');
         }
+        DownloadKind::ReportHtml => {
+            let doc = document(session, near_misses);
+            // The chain of custody: each input's size and SHA-256, read again from the File.
+            for (file, input) in session.files.iter().zip(&doc.inputs) {
+                let hash = BlobReader::new(file.clone().into()).and_then(sha256_hex);
+                match hash {
+                    Ok(sha256) => meta.inputs.push(InputMeta {
+                        name: input.name.clone(),
+                        size: file.size() as u64,
+                        sha256,
+                    }),
+                    Err(e) => {
+                        return fail(
+                            0,
+                            format!("{}: could not be hashed for the report: {e}", input.name),
+                        )
+                    }
+                }
+            }
+            out = render(&doc, &meta).into_bytes();
+        }
     }
+    send_bytes(kind, &out);
+}
+
+fn send_bytes(kind: DownloadKind, out: &[u8]) {
     let bytes = Uint8Array::new_with_length(out.len() as u32);
-    bytes.copy_from(&out);
+    bytes.copy_from(out);
     post(&FromWorker::Download { kind }, Some(&bytes));
 }
 
@@ -414,36 +631,40 @@ fn input_views(data: &Dataset) -> Vec<InputView> {
                 .reports()
                 .iter()
                 .filter(|r| r.input as usize == i)
-                .map(|r| StreamView {
-                    name: r.name.clone(),
-                    format: r.format,
-                    layers: r.layers.iter().map(layer_text).collect(),
-                    tables: r
-                        .tables
-                        .iter()
-                        .map(|(t, s)| TableView {
-                            table: t.name().to_string(),
-                            read: s.read,
-                            used: s.used,
-                            filtered: s.filtered.values().sum(),
-                            skipped: s.skipped.clone(),
-                        })
-                        .collect(),
-                    other_tables: r.other_tables.clone(),
-                    timestamp_styles: r
-                        .timestamps
-                        .styles
-                        .iter()
-                        .map(|(k, n)| format!("{k} ({n})"))
-                        .collect(),
-                    resolution: r.timestamps.resolution.clone(),
-                    zone: r.timestamps.zone.clone(),
-                    date_order: r.timestamps.date_order.clone(),
-                    skipped: r.skipped.clone(),
-                    diagnostics: r.diagnostics.items.clone(),
-                    suppressed: r.diagnostics.suppressed.clone(),
-                })
+                .map(stream_view)
                 .collect(),
         })
         .collect()
+}
+
+fn stream_view(r: &StreamReport) -> StreamView {
+    StreamView {
+        name: r.name.clone(),
+        format: r.format,
+        layers: r.layers.iter().map(layer_text).collect(),
+        tables: r
+            .tables
+            .iter()
+            .map(|(t, s)| TableView {
+                table: t.name().to_string(),
+                read: s.read,
+                used: s.used,
+                filtered: s.filtered.values().sum(),
+                skipped: s.skipped.clone(),
+            })
+            .collect(),
+        other_tables: r.other_tables.clone(),
+        timestamp_styles: r
+            .timestamps
+            .styles
+            .iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect(),
+        resolution: r.timestamps.resolution.clone(),
+        zone: r.timestamps.zone.clone(),
+        date_order: r.timestamps.date_order.clone(),
+        skipped: r.skipped.clone(),
+        diagnostics: r.diagnostics.items.clone(),
+        suppressed: r.diagnostics.suppressed.clone(),
+    }
 }
