@@ -4,6 +4,7 @@
 //! reader-based API wants: slices of a few MiB are read one after the other, so a file of
 //! hundreds of megabytes never sits in memory whole.
 
+use copyexec_core::evidence::ReadAt;
 use js_sys::Uint8Array;
 use std::io::{self, Read};
 use web_sys::{Blob, FileReaderSync};
@@ -66,6 +67,27 @@ impl Read for BlobReader {
         let n = out.len().min(self.buf.len() - self.at);
         out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
         self.at += n;
+        Ok(n)
+    }
+}
+
+/// Random access for the evidence rows: one small slice per row instead of the whole file.
+impl ReadAt for BlobReader {
+    fn size(&self) -> u64 {
+        self.size as u64
+    }
+
+    fn read_at(&mut self, offset: u64, out: &mut [u8]) -> io::Result<usize> {
+        let start = (offset as f64).min(self.size);
+        let end = (start + out.len() as f64).min(self.size);
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(start, end)
+            .map_err(js_err)?;
+        let array = self.reader.read_as_array_buffer(&slice).map_err(js_err)?;
+        let bytes = Uint8Array::new(&array);
+        let n = bytes.length() as usize;
+        bytes.copy_to(&mut out[..n]);
         Ok(n)
     }
 }
