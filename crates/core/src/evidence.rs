@@ -232,25 +232,54 @@ pub fn read_stream_at(
         Some(StreamKind::Csv { .. }) | Some(StreamKind::JsonLines) => {}
         _ => return None,
     }
+    // Rows near each other are read with one window: a read costs more than its bytes (a
+    // browser Blob slice, a seek), so sparse rows cost one read each and dense ones share.
+    const WINDOW: usize = 1 << 20;
+    const ROW: usize = 1 << 16;
     let mut out = HashMap::new();
-    for loc in locs {
-        let mut len = 1 << 16;
-        loop {
-            let bytes = match chunk(input, base + loc.byte, len) {
+    let locs: Vec<&Loc> = locs.iter().collect();
+    let mut i = 0;
+    while i < locs.len() {
+        let start = base + locs[i].byte;
+        // Cover the following rows that lie within WINDOW, plus room for the last of them.
+        let reach = locs[i..]
+            .iter()
+            .take_while(|l| l.byte - locs[i].byte < WINDOW as u64)
+            .last()
+            .map_or(0, |l| (l.byte - locs[i].byte) as usize);
+        let mut len = reach + ROW;
+        let bytes = loop {
+            let bytes = match chunk(input, start, len) {
                 Ok(b) => b,
                 Err(e) => return Some(Err(e)),
             };
             let at_end = bytes.len() < len;
-            match one_row(info, &bytes, loc.sub, at_end) {
+            // The first row must fit; grow the window until it does.
+            if at_end || len >= 1 << 30 || one_row(info, &bytes, locs[i].sub, false).is_some() {
+                break bytes;
+            }
+            len *= 4;
+        };
+        let at_end = bytes.len() < len;
+        let first = i;
+        while i < locs.len() {
+            let offset = (base + locs[i].byte - start) as usize;
+            if offset >= bytes.len() {
+                break;
+            }
+            match one_row(info, &bytes[offset..], locs[i].sub, at_end) {
                 Some(fields) => {
                     if let Some(f) = fields {
-                        out.insert(*loc, f);
+                        out.insert(*locs[i], f);
                     }
-                    break;
+                    i += 1;
                 }
-                None if len >= 1 << 30 => break,
-                None => len *= 4,
+                // Runs past the window: the next window starts at this row.
+                None => break,
             }
+        }
+        if i == first {
+            i += 1; // a row longer than any window: left without fields
         }
     }
     Some(Ok(out))
