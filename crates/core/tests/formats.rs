@@ -8,28 +8,6 @@ use copyexec_core::schema::Table;
 use copyexec_core::time::DateOrder;
 use std::io::Write;
 
-/// A chain's four exports as old-style portal CSV.
-fn chain_csvs() -> Vec<(&'static str, String)> {
-    vec![
-        ("net.csv", csv(NET, &[net(0, "d1", "10.0.0.5", "445")])),
-        (
-            "logon.csv",
-            csv(LOGON, &[logon(S, "d1", "10.0.0.5", "alice")]),
-        ),
-        (
-            "file.csv",
-            csv(
-                FILE,
-                &[write(2 * S, "d1", r"C:\x.exe", "FileCreated", "System")],
-            ),
-        ),
-        (
-            "proc.csv",
-            csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", "x")]),
-        ),
-    ]
-}
-
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(bytes).unwrap();

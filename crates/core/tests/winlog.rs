@@ -191,24 +191,7 @@ fn mixed_defender_and_windows_log_inputs() {
         return;
     };
     let mut files: Vec<(&str, Vec<u8>)> = vec![(&name, bytes)];
-    let defender = [
-        ("net.csv", csv(NET, &[net(0, "d1", "10.0.0.5", "445")])),
-        (
-            "logon.csv",
-            csv(LOGON, &[logon(S, "d1", "10.0.0.5", "alice")]),
-        ),
-        (
-            "file.csv",
-            csv(
-                FILE,
-                &[write(2 * S, "d1", r"C:\x.exe", "FileCreated", "System")],
-            ),
-        ),
-        (
-            "proc.csv",
-            csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", "x")]),
-        ),
-    ];
+    let defender = chain_csvs();
     for (n, t) in &defender {
         files.push((n, t.clone().into_bytes()));
     }

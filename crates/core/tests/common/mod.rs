@@ -115,3 +115,25 @@ pub fn datasets() -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// A chain's four exports as old-style portal CSV.
+pub fn chain_csvs() -> Vec<(&'static str, String)> {
+    vec![
+        ("net.csv", csv(NET, &[net(0, "d1", "10.0.0.5", "445")])),
+        (
+            "logon.csv",
+            csv(LOGON, &[logon(S, "d1", "10.0.0.5", "alice")]),
+        ),
+        (
+            "file.csv",
+            csv(
+                FILE,
+                &[write(2 * S, "d1", r"C:\x.exe", "FileCreated", "System")],
+            ),
+        ),
+        (
+            "proc.csv",
+            csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", "x")]),
+        ),
+    ]
+}
