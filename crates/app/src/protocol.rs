@@ -5,7 +5,7 @@
 //! beside it, because they do not survive a trip through JSON.
 
 use copyexec_core::allowlist::Allowlist;
-use copyexec_core::analysis::AllowlistReport;
+use copyexec_core::analysis::{AllowlistReport, Totals};
 use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
 use copyexec_core::load::Format;
@@ -175,7 +175,7 @@ pub struct ResultView {
     #[serde(default)]
     pub from_report: Option<ReportOrigin>,
     /// Count totals.
-    pub totals: TotalsView,
+    pub totals: Totals,
     /// The first query rows, projected (`ROW_COLUMNS` order).
     pub rows: Vec<Vec<String>>,
     /// Size of the worker's WebAssembly memory, bytes.
@@ -197,27 +197,6 @@ pub struct ReportOrigin {
     pub created: String,
     /// Tool version that made it.
     pub version: String,
-}
-
-/// Row counts over all inputs (the document's `totals`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct TotalsView {
-    /// Rows of the four tables read.
-    pub rows_read: u64,
-    /// Rows that could take part.
-    pub rows_used: u64,
-    /// Rows the query's filters exclude.
-    pub rows_filtered: u64,
-    /// Rows that could not be read.
-    pub rows_skipped: u64,
-    /// Rows of other tables.
-    pub rows_other_tables: u64,
-    /// Streams not analysed.
-    pub streams_skipped: u64,
-    /// Query rows.
-    pub query_rows: u64,
-    /// Chains.
-    pub chains: u64,
 }
 
 /// An input and its streams.

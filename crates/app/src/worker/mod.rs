@@ -9,7 +9,6 @@ mod blob_reader;
 
 use crate::protocol::{
     DownloadKind, FromWorker, InputView, ReportOrigin, ResultView, StreamView, TableView, ToWorker,
-    TotalsView,
 };
 use blob_reader::BlobReader;
 use copyexec_core::allowlist::Allowlist;
@@ -269,16 +268,7 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
             created: meta.created,
             version: doc.tool.version.clone(),
         }),
-        totals: TotalsView {
-            rows_read: t.rows_read,
-            rows_used: t.rows_used,
-            rows_filtered: t.rows_filtered,
-            rows_skipped: t.rows_skipped,
-            rows_other_tables: t.rows_other_tables,
-            streams_skipped: t.streams_skipped,
-            query_rows: t.query_rows,
-            chains: t.chains,
-        },
+        totals: t.clone(),
         rows,
         memory_bytes: memory_bytes(),
         query_ms: 0.0,
@@ -426,7 +416,7 @@ fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
         .take(ROWS_SHOWN)
         .map(|r| data.project(*r).to_vec())
         .collect();
-    let totals = totals_view(data, filtered.kept.len(), chains.len());
+    let totals = data.totals(filtered.kept.len(), chains.len());
     let result = ResultView {
         seq,
         tolerance,
@@ -599,20 +589,6 @@ fn send_bytes(kind: DownloadKind, out: &[u8]) {
     let bytes = Uint8Array::new_with_length(out.len() as u32);
     bytes.copy_from(out);
     post(&FromWorker::Download { kind }, Some(&bytes));
-}
-
-fn totals_view(data: &Dataset, rows: usize, chains: usize) -> TotalsView {
-    let t = data.totals(rows, chains);
-    TotalsView {
-        rows_read: t.rows_read,
-        rows_used: t.rows_used,
-        rows_filtered: t.rows_filtered,
-        rows_skipped: t.rows_skipped,
-        rows_other_tables: t.rows_other_tables,
-        streams_skipped: t.streams_skipped,
-        query_rows: t.query_rows,
-        chains: t.chains,
-    }
 }
 
 fn layer_text(layer: &Layer) -> String {
