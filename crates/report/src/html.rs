@@ -384,6 +384,12 @@ fn chain(out: &mut String, n: usize, c: &Chain, tolerance: i64) {
         "<figcaption><span class=\"key key-n\">●</span> connection <span class=\"key key-l\">■</span> logon <span class=\"key key-f\">◆</span> write <span class=\"key key-p\">▲</span> start; point at a mark for its id and exact time.</figcaption></figure>\n",
     );
     out.push_str("<h4>Evidence</h4>\n");
+    chain_evidence(out, c);
+    out.push_str("</section>\n");
+}
+
+/// A chain's events with all their fields, then its query rows.
+fn chain_evidence(out: &mut String, c: &Chain) {
     events_table(
         out,
         &[
@@ -394,7 +400,6 @@ fn chain(out: &mut String, n: usize, c: &Chain, tolerance: i64) {
         ],
     );
     query_rows_table(out, c);
-    out.push_str("</section>\n");
 }
 
 fn events_table(out: &mut String, steps: &[(&str, &str, &[Event])]) {
@@ -900,16 +905,7 @@ fn allowlist(out: &mut String, doc: &ChainsDocument) {
                 Html(&c.start.timestamp),
                 Capped(&c.suppressed_by.join(", "), BRIEF)
             );
-            events_table(
-                out,
-                &[
-                    ("Connection", "n", &c.connections),
-                    ("Logon", "l", &c.logons),
-                    ("Write", "f", &c.writes),
-                    ("Start", "p", std::slice::from_ref(&c.start)),
-                ],
-            );
-            query_rows_table(out, c);
+            chain_evidence(out, c);
             out.push_str("</details>\n");
         }
     }
