@@ -5,9 +5,9 @@
 //! beside it, because they do not survive a trip through JSON.
 
 use copyexec_core::allowlist::Allowlist;
-use copyexec_core::analysis::{AllowlistReport, Totals};
 use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
+use copyexec_core::document::{AllowlistReport, Totals};
 use copyexec_core::load::Format;
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::time::DateOrder;

@@ -1,43 +1,70 @@
-//! The one analysis behind `chains` and `report`: load, run the query, apply the allowlist,
-//! group chains, find near misses, read evidence, and assemble the chains document.
+//! The CLI's side of the core's one pipeline ([`Engine`]): read the files, hand them to the
+//! engine, and read evidence back from the same files.
 
-use crate::{inputs, load, output, Common};
+use crate::{load, output, Common};
 use anyhow::Result;
-use copyexec_core::{ChainsDocument, Dataset};
+use copyexec_core::engine::{EvidenceSource, Settings};
+use copyexec_core::evidence::{ReadAt, SeekReader};
+use copyexec_core::Engine;
+use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 
-/// A finished analysis.
+/// A loaded, analysed data set and the files it came from.
 pub struct Analysis {
-    /// The loaded data.
-    pub data: Dataset,
+    /// The engine holding the data and the results.
+    pub engine: Engine,
     /// The files read, in input order.
     pub files: Vec<PathBuf>,
-    /// The document `chains --format json` prints and reports embed.
-    pub doc: ChainsDocument,
 }
 
-/// Runs the analysis `common` describes.
-pub fn analyse(common: &Common, near_misses: bool, evidence: bool) -> Result<Analysis> {
+/// Loads what `common` names and analyses it (without evidence: see [`Analysis::evidence`]).
+pub fn analyse(common: &Common, near_misses: bool) -> Result<Analysis> {
     let allowlist = common.rules.load()?;
     let (data, files) = load(common)?;
     output::print_diagnostics(&data, common.quiet);
-    let rows = data.rows(common.tolerance);
-    let filtered = data.apply_allowlist(&rows, &allowlist);
-    let (mut chains, mut suppressed) =
-        data.chains_with_allowlist(&filtered, &allowlist, common.tolerance);
-    let mut near = if near_misses {
-        data.near_misses(&rows, common.tolerance)
-    } else {
-        Vec::new()
-    };
-    if evidence {
-        inputs::read_evidence(&data, &files, &mut chains, &mut near);
-        inputs::read_evidence(&data, &files, &mut suppressed, &mut []);
+    let engine = Engine::new(
+        data,
+        Settings {
+            tolerance_seconds: common.tolerance,
+            allowlist,
+            near_misses,
+        },
+    );
+    Ok(Analysis { engine, files })
+}
+
+impl Analysis {
+    /// Reads the evidence of the chains `ids` (every chain for `None`) and of the near misses
+    /// from the files again; a file that cannot be read is named on stderr.
+    pub fn evidence(&mut self, ids: Option<&[String]>) {
+        let before = self.engine.evidence_errors().len();
+        self.engine
+            .read_evidence(ids, true, &mut Files(&self.files));
+        for e in &self.engine.evidence_errors()[before..] {
+            eprintln!("warning: {}", output::visible(e));
+        }
     }
-    let report =
-        (!allowlist.is_empty()).then(|| data.allowlist_report(&allowlist, &filtered, &suppressed));
-    let mut doc = data.document(common.tolerance, filtered.kept.len(), chains, near);
-    doc.allowlist = report;
-    doc.suppressed_chains = suppressed;
-    Ok(Analysis { data, files, doc })
+}
+
+/// The input files, opened again for evidence.
+struct Files<'a>(&'a [PathBuf]);
+
+impl Files<'_> {
+    fn file(&self, input: u32) -> io::Result<std::fs::File> {
+        let path = self
+            .0
+            .get(input as usize)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no input {input}")))?;
+        std::fs::File::open(path)
+    }
+}
+
+impl EvidenceSource for Files<'_> {
+    fn open_at(&mut self, input: u32) -> io::Result<Box<dyn ReadAt + '_>> {
+        Ok(Box::new(SeekReader(BufReader::new(self.file(input)?))))
+    }
+
+    fn open(&mut self, input: u32) -> io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(BufReader::new(self.file(input)?)))
+    }
 }

@@ -1,13 +1,8 @@
-//! Paths given on the command line → files, and evidence read back from them.
+//! Paths given on the command line → files, read in parallel.
 
 use crate::output;
 use anyhow::{Context, Result};
-use copyexec_core::chains::Chain;
-use copyexec_core::evidence::SeekReader;
 use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
-use copyexec_core::near_miss::NearMiss;
-use copyexec_core::Dataset;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -49,35 +44,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Reads the full original rows of the chains' events from `files` and attaches them.
-/// A file that cannot be read again leaves its events without fields and says so.
-pub fn read_evidence(
-    data: &Dataset,
-    files: &[PathBuf],
-    chains: &mut [Chain],
-    near: &mut [NearMiss],
-) {
-    let mut rows = HashMap::new();
-    for req in data.evidence_requests(chains, near) {
-        let path = &files[req.input as usize];
-        let result = std::fs::File::open(path).and_then(|f| {
-            let mut at = SeekReader(std::io::BufReader::new(f));
-            match data.read_evidence_at(&req, &mut at) {
-                Some(found) => found,
-                None => data.read_evidence(&req, Box::new(at.0)),
-            }
-        });
-        match result {
-            Ok(found) => rows.extend(found),
-            Err(e) => eprintln!(
-                "warning: {}: could not read the evidence rows again: {e}",
-                path.display()
-            ),
-        }
-    }
-    data.attach_evidence(chains, near, &rows);
 }
 
 /// Reads `files` on up to `threads` threads, one loader per file, and merges the parts in file

@@ -4,6 +4,7 @@ mod analysis;
 mod inputs;
 mod output;
 mod report_cmd;
+mod story;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,6 +52,24 @@ enum Command {
         /// (never run, run without a logon, or with no connection logged).
         #[arg(long)]
         near_misses: bool,
+    },
+    /// Stack the chains by file (SHA256, else SHA1, else MD5, else name), rarest first: the
+    /// odd file among the routine ones leads.
+    Groups {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StoryFormat::Table)]
+        format: StoryFormat,
+    },
+    /// Tell where it started and where it went: hosts, moves between them, origins, and the
+    /// hosts each origin reached along moves whose times increase.
+    Spread {
+        #[command(flatten)]
+        common: Common,
+        /// Output format (`dot` renders with Graphviz: `dot -Tsvg`).
+        #[arg(long, value_enum, default_value_t = SpreadFormat::Table)]
+        format: SpreadFormat,
     },
     /// Print the query with the tolerance and allowlist applied, to run in Sentinel, Defender
     /// XDR Advanced Hunting or Azure Data Explorer when the data outgrows a laptop.
@@ -133,6 +152,19 @@ enum ChainFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum StoryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SpreadFormat {
+    Table,
+    Json,
+    Dot,
+}
+
 fn tolerance(s: &str) -> Result<i64, String> {
     let v: i64 = s
         .parse()
@@ -186,19 +218,12 @@ fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Rows(common) => {
-            let allowlist = common.rules.load()?;
-            let (data, _) = load(&common)?;
-            output::print_diagnostics(&data, common.quiet);
-            let all = data.rows(common.tolerance);
-            let filtered = data.apply_allowlist(&all, &allowlist);
-            if !allowlist.is_empty() {
-                let report = data.allowlist_report(&allowlist, &filtered, &[]);
-                output::print_allowlist_summary(&report);
+            let analysis::Analysis { engine, .. } = analysis::analyse(&common, false)?;
+            if let Some(report) = &engine.results().allowlist {
+                output::print_allowlist_summary(report);
             }
-            let rows = filtered.kept;
-            let stdout = io::stdout().lock();
-            data.write_rows_csv(&rows, io::BufWriter::new(stdout))?;
-            Ok(exit_code(&data))
+            engine.write_rows_csv(io::BufWriter::new(io::stdout().lock()))?;
+            Ok(exit_code(engine.data()))
         }
         Command::Chains {
             common,
@@ -206,8 +231,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_evidence,
             near_misses,
         } => {
-            let analysis::Analysis { data, doc, .. } =
-                analysis::analyse(&common, near_misses, !no_evidence)?;
+            let mut analysis = analysis::analyse(&common, near_misses)?;
+            if !no_evidence {
+                analysis.evidence(None);
+            }
+            let engine = &analysis.engine;
+            let doc = engine.document();
             let mut out = io::BufWriter::new(io::stdout().lock());
             match format {
                 ChainFormat::Json => {
@@ -215,12 +244,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     writeln!(out)?;
                 }
                 ChainFormat::Table => {
-                    output::print_chains(
-                        &mut out,
-                        &data,
-                        &doc.chains,
-                        doc.totals.query_rows as usize,
-                    )?;
+                    story::caveat(&mut out, &doc.totals)?;
+                    output::print_chains(&mut out, &doc)?;
                     if let Some(report) = &doc.allowlist {
                         output::print_suppressed(&mut out, report, &doc.suppressed_chains)?;
                     }
@@ -230,7 +255,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             out.flush()?;
-            Ok(exit_code(&data))
+            Ok(exit_code(engine.data()))
+        }
+        Command::Groups { common, format } => {
+            let analysis::Analysis { engine, .. } = analysis::analyse(&common, false)?;
+            let story = &engine.results().story;
+            let totals = engine.totals();
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            match format {
+                StoryFormat::Json => story::groups_json(&mut out, &story.groups, &totals)?,
+                StoryFormat::Table => {
+                    story::groups_table(&mut out, &story.groups, &story.spread, &totals)?
+                }
+            }
+            out.flush()?;
+            Ok(exit_code(engine.data()))
+        }
+        Command::Spread { common, format } => {
+            let analysis::Analysis { engine, .. } = analysis::analyse(&common, false)?;
+            let spread = &engine.results().story.spread;
+            let totals = engine.totals();
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            match format {
+                SpreadFormat::Json => story::spread_json(&mut out, spread, &totals)?,
+                SpreadFormat::Table => story::spread_table(&mut out, spread, &totals)?,
+                SpreadFormat::Dot => story::spread_dot(&mut out, spread)?,
+            }
+            out.flush()?;
+            Ok(exit_code(engine.data()))
         }
         Command::Report(args) => report_cmd::run(args),
         Command::Kql { tolerance, rules } => {

@@ -3,12 +3,13 @@
 //! Log values are attacker-controlled; anything printed for a terminal goes through
 //! [`visible`], so an escape sequence in a file name cannot rewrite the screen.
 
-use copyexec_core::analysis::AllowlistReport;
 use copyexec_core::chains::{Chain, Event};
 use copyexec_core::diag::Severity;
+use copyexec_core::document::{AllowlistReport, MissingTable};
 use copyexec_core::load::Format;
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::time::TICKS_PER_SECOND;
+use copyexec_core::ChainsDocument;
 use copyexec_core::Dataset;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -133,7 +134,7 @@ pub fn print_diagnostics(data: &Dataset, quiet: bool) {
         }
     }
     for t in data.missing_tables() {
-        let _ = writeln!(err, "warning: no {t} loaded: no chain can match");
+        let _ = writeln!(err, "warning: {}", MissingTable::new(t).message);
     }
 }
 
@@ -155,13 +156,9 @@ fn key<'a>(e: &'a Event, name: &str) -> &'a str {
 }
 
 /// Chains as a readable table.
-pub fn print_chains(
-    out: &mut impl Write,
-    data: &Dataset,
-    chains: &[Chain],
-    rows: usize,
-) -> io::Result<()> {
-    let t = data.totals(rows, chains.len());
+pub fn print_chains(out: &mut impl Write, doc: &ChainsDocument) -> io::Result<()> {
+    let t = &doc.totals;
+    let (chains, rows) = (&doc.chains, t.query_rows);
     writeln!(
         out,
         "{} chains from {} query rows ({} rows read, {} usable, {} skipped)",

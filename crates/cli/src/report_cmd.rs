@@ -8,7 +8,9 @@
 use crate::{exit_code, output, Common};
 use anyhow::{Context, Result};
 use clap::Args;
-use copyexec_report::{chains_csv, render, rfc3339_utc, sha256_hex, InputMeta, ReportMeta};
+use copyexec_report::{
+    chains_csv, detailed_chains, render, rfc3339_utc, sha256_hex, InputMeta, ReportMeta,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,8 +48,14 @@ pub struct ReportArgs {
 /// Runs `copyexec report`.
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let common = &args.common;
-    let crate::analysis::Analysis { data, files, doc } =
-        crate::analysis::analyse(common, args.near_misses, !args.no_evidence)?;
+    let mut analysis = crate::analysis::analyse(common, args.near_misses)?;
+    if !args.no_evidence {
+        // Full evidence for the chains the report details (the rare groups, up to its cap).
+        let ids = detailed_chains(&analysis.engine.results().story.groups);
+        analysis.evidence(Some(&ids));
+    }
+    let doc = analysis.engine.document();
+    let files = &analysis.files;
     let mut input_meta = Vec::with_capacity(files.len());
     for (path, input) in files.iter().zip(&doc.inputs) {
         let (size, sha256) = fingerprint(path)?;
@@ -83,7 +91,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             output::visible(&args.output.display().to_string())
         );
     }
-    Ok(exit_code(&data))
+    Ok(exit_code(analysis.engine.data()))
 }
 
 /// Size and SHA-256 of a file as it is now.

@@ -5,7 +5,10 @@
 //! program onto a device over SMB and run it within `ToleranceInSeconds`?
 //!
 //! The crate reproduces the query's rows exactly (see `docs/semantics.md` at the repository
-//! root for every rule and quirk), then groups them into copy→execute [`chains::Chain`]s.
+//! root for every rule and quirk), then groups them into copy→execute [`chains::Chain`]s and
+//! tells their [`story`]: which file went where (groups, rarest first) and which host reached
+//! which (the spread, its origins and time-respecting paths). [`Engine`] is the one pipeline
+//! the CLI, the reports and the browser app run.
 //! It knows nothing of files on disk or of browsers: inputs are readers, results are values.
 //!
 //! ```
@@ -33,20 +36,25 @@
 #![deny(missing_docs)]
 
 pub mod allowlist;
-pub mod analysis;
 pub mod chains;
 pub mod correlate;
+pub mod dataset;
 pub mod diag;
+pub mod document;
+pub mod engine;
 pub mod evidence;
 pub mod load;
 pub mod near_miss;
 pub mod schema;
 pub mod store;
+pub mod story;
 pub mod text;
 pub mod time;
 pub mod winlog;
 
-pub use analysis::{ChainsDocument, Dataset, DEFAULT_TOLERANCE_SECONDS};
+pub use dataset::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+pub use document::ChainsDocument;
+pub use engine::{Engine, Settings};
 
 /// The seed query's text, verbatim (with `ToleranceInSeconds = 5`).
 pub const SEED_QUERY: &str = include_str!("seed_query.kql");

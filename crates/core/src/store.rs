@@ -97,6 +97,8 @@ pub struct NetEvent {
     pub remote_port: Sym,
     /// Projected: `Protocol`.
     pub protocol: Sym,
+    /// `LocalIP`: an address the device owns, which resolves the sources of other chains.
+    pub local_ip: Sym,
     /// Stands in for a connection Windows did not log (first share access or network logon
     /// of a session).
     pub inferred: bool,

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use copyexec_core::ChainsDocument;
+use copyexec_core::{ChainsDocument, Engine, Settings};
 
 #[test]
 fn document_round_trips_through_json() {
@@ -15,12 +15,13 @@ fn document_round_trips_through_json() {
         &[write(S, "d1", "C:\\x \"<b>\".exe", "FileCreated", "System")],
         &[start(2 * S, "d1", "C:\\x \"<b>\".exe", "x\u{202e}gpj.exe")],
     );
-    let rows = d.rows(5);
-    let chains = d.chains(&rows, 5);
-    let doc = d.document(5, rows.len(), chains, Vec::new());
+    let doc = Engine::new(d, Settings::default()).document();
     let text = serde_json::to_string_pretty(&doc).unwrap();
     let back: ChainsDocument = serde_json::from_str(&text).unwrap();
     assert_eq!(serde_json::to_string_pretty(&back).unwrap(), text);
     assert_eq!(back.chains.len(), 1);
     assert_eq!(back.chains[0].rows.len(), 2);
+    assert_eq!(back.groups, doc.groups);
+    assert_eq!(back.spread, doc.spread);
+    assert_eq!(back.groups.len(), 1);
 }

@@ -563,17 +563,14 @@ fn parts_read_in_parallel_merge_to_the_same_result() {
         .collect();
     let merged = copyexec_core::Dataset::new(Loaded::from_parts(parts));
     assert_eq!(row_lines(&merged, 5), row_lines(&sequential, 5));
-    let doc = |d: &copyexec_core::Dataset| {
-        let rows = d.rows(5);
-        serde_json::to_string(&d.document(
-            5,
-            rows.len(),
-            d.chains(&rows, 5),
-            d.near_misses(&rows, 5),
-        ))
-        .unwrap()
+    let doc = |d: copyexec_core::Dataset| {
+        let settings = copyexec_core::Settings {
+            near_misses: true,
+            ..Default::default()
+        };
+        serde_json::to_string(&copyexec_core::Engine::new(d, settings).document()).unwrap()
     };
-    assert_eq!(doc(&merged), doc(&sequential));
+    assert_eq!(doc(merged), doc(sequential));
 }
 
 #[test]
@@ -616,7 +613,7 @@ fn evidence_by_jumping_equals_evidence_by_reading_through() {
     // Compressed inputs are read through instead.
     let gz = gzip(files[0].1.as_bytes());
     let d = load_bytes(&[("n.csv.gz", gz.clone())], LoadOptions::default());
-    let req = copyexec_core::analysis::EvidenceRequest {
+    let req = copyexec_core::dataset::EvidenceRequest {
         input: 0,
         stream: 0,
         locs: [d.store().net[0].loc].into_iter().collect(),

@@ -20,7 +20,7 @@ use copyexec_core::diag::Severity;
 use copyexec_core::load::decode::Layer;
 use copyexec_core::time::DateOrder;
 use copyexec_core::ChainsDocument;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 macro_rules! w {
@@ -43,13 +43,16 @@ pub fn page(doc: &ChainsDocument, meta: &ReportMeta) -> String {
     header(&mut out, doc, meta);
     nav(&mut out, doc, has_allowlist(doc));
     out.push_str("<main>\n");
+    let detailed = crate::story::detailed(doc);
+    let anchors = anchors(doc, &detailed);
     summary(&mut out, doc);
+    crate::story::section(&mut out, doc, &anchors);
+    chains(&mut out, doc, &anchors);
     overview(&mut out, doc);
-    chains(&mut out, doc);
     near_misses(&mut out, doc);
     custody(&mut out, doc, meta);
     settings(&mut out, doc, meta);
-    allowlist(&mut out, doc);
+    allowlist(&mut out, doc, &detailed);
     kql(&mut out, doc);
     out.push_str("</main>\n");
     footer(&mut out, doc);
@@ -124,12 +127,12 @@ fn header(out: &mut String, doc: &ChainsDocument, meta: &ReportMeta) {
 fn nav(out: &mut String, doc: &ChainsDocument, has_allowlist: bool) {
     out.push_str("<nav aria-label=\"Contents\"><ol>");
     out.push_str(
-        "<li><a href=\"#summary\">Summary</a></li><li><a href=\"#overview\">Timeline</a></li>",
+        "<li><a href=\"#summary\">Summary</a></li><li><a href=\"#story\">Spread</a></li><li><a href=\"#groups\">Files</a></li>",
     );
     w!(
         out,
-        "<li><a href=\"#chains\">Chains ({})</a></li>",
-        doc.chains.len()
+        "<li><a href=\"#chains\">Chains ({})</a></li><li><a href=\"#overview\">Timeline</a></li>",
+        thousands(doc.chains.len() as u64)
     );
     if !doc.near_misses.is_empty() {
         w!(
@@ -163,8 +166,49 @@ fn summary(out: &mut String, doc: &ChainsDocument) {
     let devices: BTreeSet<&str> = doc.chains.iter().map(|c| c.device_id.as_str()).collect();
     let ips: BTreeSet<&String> = doc.chains.iter().flat_map(|c| &c.remote_ips).collect();
     let accounts: BTreeSet<&String> = doc.chains.iter().flat_map(|c| &c.accounts).collect();
-    out.push_str("<section id=\"summary\"><h2>Summary</h2>\n<div class=\"stats\">");
+    out.push_str("<section id=\"summary\"><h2>Summary</h2>\n");
+    // What limits the result comes before the result: an empty result from unreadable input
+    // must not read as an all-clear.
+    let mut warnings: Vec<String> = Vec::new();
+    if t.rows_skipped > 0 {
+        warnings.push(format!(
+            "<b>{} row(s) could not be read and were left out</b>: the chains below do not include them; see <a href=\"#inputs\">Inputs</a> for why and how to fix it",
+            thousands(t.rows_skipped)
+        ));
+    }
+    if t.streams_skipped > 0 {
+        warnings.push(format!(
+            "<b>{} input stream(s) could not be analysed at all</b>; see <a href=\"#inputs\">Inputs</a>",
+            t.streams_skipped
+        ));
+    }
+    for m in &doc.missing_tables {
+        warnings.push(format!("{}", Html(&m.message)));
+    }
+    if let Some(a) = &doc.allowlist {
+        warnings.push(format!(
+            "An allowlist of {} set aside {} of the query's rows and suppressed {}; see <a href=\"#allowlist\">Allowlist</a>",
+            plural(a.rules.len(), "rule", "rules"),
+            thousands(a.rows_set_aside),
+            plural(doc.suppressed_chains.len(), "chain", "chains")
+        ));
+    }
+    if !warnings.is_empty() {
+        out.push_str("<div class=\"callout warn\" data-testid=\"caveats\"><ul>");
+        for w in warnings {
+            w!(out, "<li>{w}</li>");
+        }
+        out.push_str("</ul></div>\n");
+    }
+    out.push_str("<div class=\"stats\">");
     stat(out, doc.chains.len() as u64, "chains", Some("chain-count"));
+    stat(
+        out,
+        doc.groups.iter().filter(|g| !g.suppressed).count() as u64,
+        "files",
+        None,
+    );
+    stat(out, doc.spread.origins.len() as u64, "origins", None);
     stat(out, t.query_rows, "query rows", None);
     stat(out, devices.len() as u64, "devices", None);
     stat(out, ips.len() as u64, "source addresses", None);
@@ -177,38 +221,6 @@ fn summary(out: &mut String, doc: &ChainsDocument) {
         "<p>Each chain is a program copied onto a device over SMB and started there: an inbound connection to port 445, a logon from that address, the file written by the kernel's SMB server, and a process started from that path, all within {} s after the connection, exactly as the hunting query <q>{QUERY_NAME}</q> matches them.</p>\n",
         doc.settings.tolerance_seconds
     );
-    // What limits the result.
-    let mut warnings: Vec<String> = Vec::new();
-    for m in &doc.missing_tables {
-        warnings.push(format!("{}", Html(&m.message)));
-    }
-    if t.streams_skipped > 0 {
-        warnings.push(format!(
-            "{} input stream(s) could not be analysed at all; see <a href=\"#inputs\">Inputs</a>",
-            t.streams_skipped
-        ));
-    }
-    if t.rows_skipped > 0 {
-        warnings.push(format!(
-            "{} row(s) could not be read and were left out; see <a href=\"#inputs\">Inputs</a>",
-            thousands(t.rows_skipped)
-        ));
-    }
-    if let Some(a) = &doc.allowlist {
-        warnings.push(format!(
-            "An allowlist of {} set aside {} of the query's rows and suppressed {}; see <a href=\"#allowlist\">Allowlist</a>",
-            plural(a.rules.len(), "rule", "rules"),
-            thousands(a.rows_set_aside),
-            plural(doc.suppressed_chains.len(), "chain", "chains")
-        ));
-    }
-    if !warnings.is_empty() {
-        out.push_str("<div class=\"callout warn\"><ul>");
-        for w in warnings {
-            w!(out, "<li>{w}</li>");
-        }
-        out.push_str("</ul></div>\n");
-    }
     w!(
         out,
         "<p class=\"small\">Rows read {} · usable {} · excluded by the query's own filters {} · unreadable {} · of other tables {}.</p>\n",
@@ -219,20 +231,43 @@ fn summary(out: &mut String, doc: &ChainsDocument) {
         thousands(t.rows_other_tables)
     );
     if doc.chains.is_empty() {
-        out.push_str("<p class=\"empty\">No chain: no program was copied over SMB and started within the window in these inputs.</p>\n</section>\n");
-        return;
+        out.push_str("<p class=\"empty\">No chain: no program was copied over SMB and started within the window in these inputs.</p>\n");
     }
+    out.push_str("</section>\n");
+}
+
+/// Anchor numbers (`#chain-N`, N its place in the document) of the chains shown in full.
+fn anchors<'a>(doc: &'a ChainsDocument, detailed: &[String]) -> BTreeMap<&'a str, usize> {
+    let wanted: BTreeSet<&str> = detailed.iter().map(String::as_str).collect();
+    doc.chains
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| wanted.contains(c.id.as_str()))
+        .map(|(i, c)| (c.id.as_str(), i + 1))
+        .collect()
+}
+
+/// Every chain as one row; the detailed ones link to their section.
+fn chain_table(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, usize>) {
+    let group_of: BTreeMap<&str, &str> = doc
+        .groups
+        .iter()
+        .flat_map(|g| g.chains.iter().map(move |c| (c.as_str(), g.id.as_str())))
+        .collect();
     out.push_str(
-        "<div class=\"scroll\"><table class=\"list\"><thead><tr><th>Chain</th><th>Started (UTC)</th><th>Device</th><th>Written and run</th><th>From</th><th>Account</th><th>Connection → start</th><th>Techniques</th></tr></thead><tbody>\n",
+        "<div class=\"scroll\"><table class=\"list\"><thead><tr><th>Chain</th><th>Group</th><th>Started (UTC)</th><th>Device</th><th>Written and run</th><th>From</th><th>Account</th><th>Connection → start</th><th>Techniques</th></tr></thead><tbody>\n",
     );
-    for (i, c) in doc.chains.iter().enumerate() {
+    for c in &doc.chains {
         let ids: Vec<&str> = techniques(c).iter().map(|t| t.id).collect();
+        let id = match anchors.get(c.id.as_str()) {
+            Some(n) => format!("<a href=\"#chain-{n}\">{}</a>", Html(&c.id)),
+            None => format!("{}", Html(&c.id)),
+        };
         w!(
             out,
-            "<tr><td><a href=\"#chain-{}\">{}</a>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"path\"><code class=\"v\">{}</code></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>\n",
-            i + 1,
-            Html(&c.id),
+            "<tr data-testid=\"chain-row\"><td>{id}{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"path\"><code class=\"v\">{}</code></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>\n",
             if c.notes.is_empty() { "" } else { " <span class=\"flag\" title=\"see the chain's notes\">note</span>" },
+            Html(group_of.get(c.id.as_str()).copied().unwrap_or("")),
             Html(&c.start.timestamp),
             Cell(&short(device_label(c), 80)),
             Cell(&short(&c.folder_path, 300)),
@@ -242,7 +277,7 @@ fn summary(out: &mut String, doc: &ChainsDocument) {
             ids.join(" ")
         );
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
+    out.push_str("</tbody></table></div>\n");
 }
 
 fn device_label(c: &Chain) -> &str {
@@ -253,10 +288,23 @@ fn device_label(c: &Chain) -> &str {
     }
 }
 
+/// Devices from which on the timeline (a lane per device) is left out: the spread and the
+/// groups tell that story at any scale, a page of thousands of lanes does not.
+const OVERVIEW_MAX_DEVICES: usize = 60;
+
 fn overview(out: &mut String, doc: &ChainsDocument) {
     out.push_str("<section id=\"overview\"><h2>Timeline</h2>\n");
     if doc.chains.is_empty() {
         out.push_str("<p class=\"empty\">No chain to show.</p></section>\n");
+        return;
+    }
+    let devices: BTreeSet<&str> = doc.chains.iter().map(|c| c.device_id.as_str()).collect();
+    if devices.len() > OVERVIEW_MAX_DEVICES {
+        w!(
+            out,
+            "<p class=\"small\">The chains touch {} devices, too many for a lane each (at most {OVERVIEW_MAX_DEVICES}): the spread and the files above tell where they went.</p></section>\n",
+            thousands(devices.len() as u64)
+        );
         return;
     }
     out.push_str("<figure class=\"figure\">");
@@ -264,14 +312,30 @@ fn overview(out: &mut String, doc: &ChainsDocument) {
     out.push_str("<figcaption>Every chain on one time axis, a lane per device. Select a bar to go to its chain.</figcaption></figure>\n</section>\n");
 }
 
-fn chains(out: &mut String, doc: &ChainsDocument) {
+fn chains(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, usize>) {
     w!(
         out,
         "<section id=\"chains\"><h2>Chains ({})</h2>\n",
-        doc.chains.len()
+        thousands(doc.chains.len() as u64)
     );
+    if doc.chains.is_empty() {
+        out.push_str("<p class=\"empty\">No chain.</p></section>\n");
+        return;
+    }
+    if anchors.len() < doc.chains.len() {
+        w!(
+            out,
+            "<p>Every chain is listed in this table. The {} chains of the rarest files (up to {} per file, {} in all) follow with their timeline and evidence; the others are in the embedded chains document and in <code>copyexec chains</code>.</p>\n",
+            thousands(anchors.len() as u64),
+            crate::story::DETAIL_PER_GROUP,
+            crate::story::DETAIL_CAP
+        );
+    }
+    chain_table(out, doc, anchors);
     for (i, c) in doc.chains.iter().enumerate() {
-        chain(out, i + 1, c, doc.settings.tolerance_seconds);
+        if anchors.contains_key(c.id.as_str()) {
+            chain(out, i + 1, c, doc.settings.tolerance_seconds);
+        }
     }
     out.push_str("</section>\n");
 }
@@ -851,7 +915,7 @@ fn settings(out: &mut String, doc: &ChainsDocument, meta: &ReportMeta) {
 
 /// The allowlist in force, what each rule set aside, and the chains it suppressed (with
 /// their evidence: set aside, never hidden). Absent when the document has no allowlist.
-fn allowlist(out: &mut String, doc: &ChainsDocument) {
+fn allowlist(out: &mut String, doc: &ChainsDocument, detailed: &[String]) {
     if !has_allowlist(doc) {
         return;
     }
@@ -895,7 +959,20 @@ fn allowlist(out: &mut String, doc: &ChainsDocument) {
             "<h3>Suppressed chains ({})</h3>\n",
             doc.suppressed_chains.len()
         );
+        let detailed: BTreeSet<&str> = detailed.iter().map(String::as_str).collect();
         for c in &doc.suppressed_chains {
+            if !detailed.contains(c.id.as_str()) {
+                w!(
+                    out,
+                    "<p class=\"suppressed-row\"><b>{}</b> <code class=\"v\">{}</code> on {} · started {} · by rule {}</p>\n",
+                    Html(&c.id),
+                    Capped(&c.folder_path, BRIEF),
+                    Capped(device_label(c), BRIEF),
+                    Html(&c.start.timestamp),
+                    Capped(&c.suppressed_by.join(", "), BRIEF)
+                );
+                continue;
+            }
             w!(
                 out,
                 "<details class=\"suppressed\"><summary><b>{}</b> <code class=\"v\">{}</code> on {} · started {} · by rule {}</summary>",

@@ -15,7 +15,7 @@
 //! - [`sha256_hex`]: how inputs are hashed for the chain of custody, by both callers.
 //!
 //! ```
-//! use copyexec_core::{load::{Loader, LoadOptions}, Dataset};
+//! use copyexec_core::{load::{Loader, LoadOptions}, Dataset, Engine, Settings};
 //! use copyexec_report::{render, parse_report, ReportMeta};
 //!
 //! let net = "Timestamp,DeviceId,DeviceName,RemoteIP,RemotePort,LocalPort,Protocol,LocalIP\n\
@@ -30,10 +30,7 @@
 //! for (name, text) in [("n.csv", net), ("l.csv", logon), ("f.csv", file), ("p.csv", procs)] {
 //!     loader.add_input(name, None, text.as_bytes(), &mut |_| true).unwrap();
 //! }
-//! let data = Dataset::new(loader.finish());
-//! let rows = data.rows(5);
-//! let chains = data.chains(&rows, 5);
-//! let doc = data.document(5, rows.len(), chains, Vec::new());
+//! let doc = Engine::new(Dataset::new(loader.finish()), Settings::default()).document();
 //!
 //! let meta = ReportMeta { title: "Case 42".into(), created: "2024-03-12T09:00:00Z".into(), ..Default::default() };
 //! let html = render(&doc, &meta);
@@ -54,12 +51,14 @@
 pub mod attack;
 mod csv;
 mod html;
+mod story;
 mod svg;
 mod text;
 mod time;
 
 pub use crate::csv::{chains_csv, CSV_COLUMNS};
 pub use crate::html::chain_rows;
+pub use crate::story::{detailed_chains, DETAIL_CAP, DETAIL_PER_GROUP};
 pub use copyexec_core::ChainsDocument;
 
 use serde::{Deserialize, Serialize};
@@ -175,7 +174,7 @@ impl fmt::Display for ParseError {
             ParseError::Schema(s) => write!(
                 f,
                 "the report holds a chains document of schema {s:?}; this version reads {:?}",
-                copyexec_core::analysis::CHAINS_SCHEMA
+                copyexec_core::document::CHAINS_SCHEMA
             ),
         }
     }
@@ -209,7 +208,7 @@ pub fn parse_report(html: &str) -> Result<ChainsDocument, ParseError> {
         schema: String,
     }
     let Schema { schema } = serde_json::from_str(json).map_err(ParseError::Json)?;
-    if schema != copyexec_core::analysis::CHAINS_SCHEMA {
+    if schema != copyexec_core::document::CHAINS_SCHEMA {
         return Err(ParseError::Schema(schema));
     }
     serde_json::from_str(json).map_err(ParseError::Json)

@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::text::Html;
+use copyexec_core::engine::{Engine, MemorySource, Settings};
 use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::Dataset;
-use std::collections::HashMap;
 
 const SCRIPT: &str = "</script><script>window.__pwned=1</script>";
 const IMG: &str = "<img src=x onerror=\"window.__pwned=1\">";
@@ -32,17 +32,17 @@ fn doc_from(files: &[(&str, Vec<u8>)], tolerance: i64) -> ChainsDocument {
     for (name, bytes) in files {
         let _ = loader.add_input(name, Some(bytes.len() as u64), &bytes[..], &mut |_| true);
     }
-    let data = Dataset::new(loader.finish());
-    let rows = data.rows(tolerance);
-    let mut chains = data.chains(&rows, tolerance);
-    let mut near = data.near_misses(&rows, tolerance);
-    let mut found = HashMap::new();
-    for req in data.evidence_requests(&chains, &near) {
-        let bytes = &files[req.input as usize].1[..];
-        found.extend(data.read_evidence(&req, Box::new(bytes)).unwrap());
-    }
-    data.attach_evidence(&mut chains, &mut near, &found);
-    data.document(tolerance, rows.len(), chains, near)
+    let mut engine = Engine::new(
+        Dataset::new(loader.finish()),
+        Settings {
+            tolerance_seconds: tolerance,
+            near_misses: true,
+            ..Settings::default()
+        },
+    );
+    let inputs = files.iter().map(|(_, b)| &b[..]).collect();
+    engine.read_evidence(None, true, &mut MemorySource(inputs));
+    engine.document()
 }
 
 /// Two chains whose every text field is hostile, one started through PSEXESVC by services.exe.
@@ -476,13 +476,14 @@ fn an_allowlist_is_shown_only_when_present() {
         ),
     )
     .unwrap();
-    let rows = data.rows(5);
-    let filtered = data.apply_allowlist(&rows, &list);
-    let (chains, suppressed) = data.chains_with_allowlist(&filtered, &list, 5);
-    let report = data.allowlist_report(&list, &filtered, &suppressed);
-    let mut doc = data.document(5, filtered.kept.len(), chains, Vec::new());
-    doc.allowlist = Some(report);
-    doc.suppressed_chains = suppressed;
+    let engine = Engine::new(
+        data,
+        Settings {
+            allowlist: list,
+            ..Settings::default()
+        },
+    );
+    let doc = engine.document();
     assert_eq!((doc.chains.len(), doc.suppressed_chains.len()), (1, 1));
 
     let html = render(&doc, &meta_for(&doc));

@@ -335,6 +335,7 @@ impl<'a> StreamState<'a> {
                     device_name: intern(store, &self.text(f, Col::DeviceName)),
                     remote_port: intern(store, &self.typed(f, Col::RemotePort, line)),
                     protocol: intern(store, &self.text(f, Col::Protocol)),
+                    local_ip: intern(store, &self.text(f, Col::LocalIP)),
                     inferred: false,
                 };
                 store.net.push(e);

@@ -227,6 +227,7 @@ impl Loaded {
             device_name: m(e.device_name),
             remote_port: m(e.remote_port),
             protocol: m(e.protocol),
+            local_ip: m(e.local_ip),
             ..*e
         }));
         st.logons

@@ -380,6 +380,8 @@ fn push_net(
         device_name,
         remote_port: s.intern(port.trim()),
         protocol: s.intern(protocol),
+        // Windows logs identify the local host by name (`Computer`), not by address.
+        local_ip: Sym::default(),
         inferred,
     };
     store.net.push(e);
@@ -463,6 +465,7 @@ pub(crate) fn infer_connections(store: &mut Store) {
             device_name: a.device_name,
             remote_port: a.port,
             protocol: Sym::default(),
+            local_ip: Sym::default(),
             inferred: true,
         });
     }

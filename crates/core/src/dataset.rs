@@ -1,22 +1,18 @@
 //! A loaded data set and what can be asked of it: the query's rows for any tolerance, the
-//! chains, the evidence behind them, and the versioned JSON document the CLI, the app and the
-//! reports share.
+//! chains, the near misses and the evidence behind them. [`crate::engine::Engine`] runs them
+//! as one pipeline.
 
 use crate::allowlist::Allowlist;
 use crate::chains::{self, Chain};
 use crate::correlate::{self, JoinIndex, RowRef};
+use crate::document::{AllowlistReport, RuleEffect, Totals};
 use crate::evidence;
 use crate::load::{InputInfo, LoadOptions, Loaded, StreamReport};
 use crate::near_miss::{self, NearMiss};
 use crate::schema::Table;
 use crate::store::{Loc, Store};
-use crate::time::{format_offset, DateOrder};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read};
-
-/// The `schema` value of the chains document; bumped on incompatible changes.
-pub const CHAINS_SCHEMA: &str = "copyexec.chains/1";
 
 /// The seed query's default `ToleranceInSeconds`.
 pub const DEFAULT_TOLERANCE_SECONDS: i64 = 5;
@@ -256,61 +252,7 @@ impl Dataset {
         }
         t
     }
-
-    /// The chains document.
-    pub fn document(
-        &self,
-        tolerance_seconds: i64,
-        query_rows: usize,
-        chains: Vec<Chain>,
-        near_misses: Vec<NearMiss>,
-    ) -> ChainsDocument {
-        let opts = self.loaded.options;
-        ChainsDocument {
-            schema: CHAINS_SCHEMA.to_string(),
-            tool: Tool {
-                name: "copyexec".to_string(),
-                version: env!("CARGO_PKG_VERSION").to_string(),
-            },
-            settings: SettingsDoc {
-                tolerance_seconds,
-                assumed_time_zone: format_offset(opts.offset_minutes),
-                date_order: opts.date_order,
-            },
-            inputs: self
-                .loaded
-                .inputs
-                .iter()
-                .enumerate()
-                .map(|(i, inp)| InputDoc {
-                    name: inp.name.clone(),
-                    size: inp.size,
-                    streams: self
-                        .loaded
-                        .reports
-                        .iter()
-                        .filter(|r| r.input as usize == i)
-                        .cloned()
-                        .collect(),
-                })
-                .collect(),
-            missing_tables: self
-                .missing_tables()
-                .into_iter()
-                .map(|t| MissingTable {
-                    table: t,
-                    message: format!("no {t} loaded: no chain can match"),
-                })
-                .collect(),
-            totals: self.totals(query_rows, chains.len()),
-            chains,
-            near_misses,
-            allowlist: None,
-            suppressed_chains: Vec::new(),
-        }
-    }
 }
-
 /// Rows after an allowlist.
 #[derive(Clone, Debug, Default)]
 pub struct Filtered {
@@ -318,121 +260,4 @@ pub struct Filtered {
     pub kept: Vec<RowRef>,
     /// Rows set aside, with the index of the first rule that matched.
     pub set_aside: Vec<(RowRef, usize)>,
-}
-
-/// What an allowlist did.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct AllowlistReport {
-    /// Each rule and its effect, in order.
-    pub rules: Vec<RuleEffect>,
-    /// Query rows kept.
-    pub rows_kept: u64,
-    /// Query rows set aside.
-    pub rows_set_aside: u64,
-}
-
-/// One rule's effect.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct RuleEffect {
-    /// Rule id.
-    pub id: String,
-    /// Its reason.
-    pub reason: String,
-    /// File or preset it came from.
-    pub source: String,
-    /// The rule itself.
-    pub rule: crate::allowlist::Rule,
-    /// Rows it set aside (as the first matching rule).
-    pub rows_set_aside: u64,
-    /// Chains it suppressed (alone or with other rules).
-    pub chains_suppressed: u64,
-}
-
-/// Row counts over all inputs.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Totals {
-    /// Rows of the four tables read.
-    pub rows_read: u64,
-    /// Rows that could take part in the query.
-    pub rows_used: u64,
-    /// Rows the query's own filters exclude.
-    pub rows_filtered: u64,
-    /// Rows that could not be read.
-    pub rows_skipped: u64,
-    /// Rows of other tables.
-    pub rows_other_tables: u64,
-    /// Streams not analysed at all.
-    pub streams_skipped: u64,
-    /// Rows of the query's result.
-    pub query_rows: u64,
-    /// Chains.
-    pub chains: u64,
-}
-
-/// The tool that wrote a document.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Tool {
-    /// `copyexec`.
-    pub name: String,
-    /// Its version.
-    pub version: String,
-}
-
-/// Settings a document was made with.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SettingsDoc {
-    /// `ToleranceInSeconds`.
-    pub tolerance_seconds: i64,
-    /// Zone assumed for timestamps written without one.
-    pub assumed_time_zone: String,
-    /// Day/month order requested for numeric dates.
-    pub date_order: DateOrder,
-}
-
-/// An input and its streams.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct InputDoc {
-    /// Name as given.
-    pub name: String,
-    /// Size in bytes.
-    pub size: Option<u64>,
-    /// What was found in it.
-    pub streams: Vec<StreamReport>,
-}
-
-/// A table with no rows at all.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MissingTable {
-    /// Which.
-    pub table: Table,
-    /// What it means.
-    pub message: String,
-}
-
-/// The chains document (`copyexec chains --format json`): see `docs/chains-schema.md`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ChainsDocument {
-    /// [`CHAINS_SCHEMA`].
-    pub schema: String,
-    /// Producer.
-    pub tool: Tool,
-    /// Settings.
-    pub settings: SettingsDoc,
-    /// Inputs and what was read from them.
-    pub inputs: Vec<InputDoc>,
-    /// Tables with no rows.
-    pub missing_tables: Vec<MissingTable>,
-    /// Counts.
-    pub totals: Totals,
-    /// The chains.
-    pub chains: Vec<Chain>,
-    /// Copies that did not become chains (empty unless asked for).
-    #[serde(default)]
-    pub near_misses: Vec<NearMiss>,
-    /// The allowlist in force and what each rule did (absent without rules).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowlist: Option<AllowlistReport>,
-    /// Chains every row of which a rule set aside.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub suppressed_chains: Vec<Chain>,
 }

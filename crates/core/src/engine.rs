@@ -1,0 +1,360 @@
+//! The one analysis pipeline: a loaded data set and everything asked of it, for the CLI, the
+//! report and the browser app's worker alike.
+//!
+//! An [`Engine`] owns a [`Dataset`] and the current [`Settings`] (tolerance, allowlist, near
+//! misses). It runs the query, applies the allowlist, builds the chains, the near misses and
+//! the [`Story`] once per setting, and keeps every evidence row it has read, so a new
+//! tolerance re-reads only rows it has not seen. Evidence comes from an [`EvidenceSource`]:
+//! files for the CLI, `Blob`s for the app.
+//!
+//! ```
+//! use copyexec_core::engine::{Engine, Settings};
+//! use copyexec_core::load::{Loader, LoadOptions};
+//! use copyexec_core::Dataset;
+//!
+//! let net = "Timestamp,DeviceId,DeviceName,RemoteIP,RemotePort,LocalPort,Protocol,LocalIP\n\
+//!            2024-03-11T08:00:00Z,d1,host1,10.0.0.5,50000,445,Tcp,10.0.0.9\n";
+//! let logon = "Timestamp,DeviceId,RemoteIP,AccountDomain,AccountName,LogonType\n\
+//!              2024-03-11T08:00:01Z,d1,10.0.0.5,corp,alice,Network\n";
+//! let file = "Timestamp,DeviceId,ActionType,InitiatingProcessFileName,FileName,FolderPath,ShareName\n\
+//!             2024-03-11T08:00:02Z,d1,FileCreated,System,evil.exe,C:\\Windows\\evil.exe,ADMIN$\n";
+//! let procs = "Timestamp,DeviceId,FolderPath,ProcessCommandLine,ProcessId\n\
+//!              2024-03-11T08:00:03Z,d1,C:\\Windows\\evil.exe,evil.exe -x,42\n";
+//! let mut loader = Loader::new(LoadOptions::default());
+//! for (name, text) in [("n.csv", net), ("l.csv", logon), ("f.csv", file), ("p.csv", procs)] {
+//!     loader.add_input(name, None, text.as_bytes(), &mut |_| true).unwrap();
+//! }
+//! let engine = Engine::new(Dataset::new(loader.finish()), Settings::default());
+//! let doc = engine.document();
+//! assert_eq!(doc.chains.len(), 1);
+//! // One group (evil.exe, by name: no hash was logged) and one move: 10.0.0.5 → host1.
+//! assert_eq!(doc.groups[0].file_name, "evil.exe");
+//! assert_eq!(doc.spread.origins, ["10.0.0.5"]);
+//! assert_eq!(doc.spread.moves[0].to, "host1");
+//! ```
+
+use crate::allowlist::Allowlist;
+use crate::chains::Chain;
+use crate::correlate::RowRef;
+use crate::dataset::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+use crate::document::{
+    AllowlistReport, ChainsDocument, InputDoc, MissingTable, SettingsDoc, Tool, Totals,
+    CHAINS_SCHEMA,
+};
+use crate::evidence::{Fields, ReadAt};
+use crate::near_miss::NearMiss;
+use crate::store::Loc;
+use crate::story::Story;
+use crate::time::format_offset;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Read};
+
+/// What an analysis is run with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The query's `ToleranceInSeconds`.
+    pub tolerance_seconds: i64,
+    /// Allowlist rules in force.
+    pub allowlist: Allowlist,
+    /// Whether near misses are looked for.
+    pub near_misses: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+            allowlist: Allowlist::default(),
+            near_misses: false,
+        }
+    }
+}
+
+/// Where evidence rows are read again from: the inputs, by their index in
+/// [`Dataset::inputs`].
+pub trait EvidenceSource {
+    /// Input `input` for reading at offsets (plain-text inputs jump to each row).
+    fn open_at(&mut self, input: u32) -> io::Result<Box<dyn ReadAt + '_>>;
+    /// Input `input` for one pass from its start (compressed inputs and whole documents).
+    fn open(&mut self, input: u32) -> io::Result<Box<dyn Read + '_>>;
+}
+
+/// The results for the current settings.
+#[derive(Clone, Debug, Default)]
+pub struct Results {
+    /// Every row of the query.
+    pub rows: Vec<RowRef>,
+    /// Rows no allowlist rule set aside: what `copyexec rows` prints.
+    pub kept: Vec<RowRef>,
+    /// Chains of the kept rows, by start time (`c1`…), without evidence.
+    pub chains: Vec<Chain>,
+    /// Chains every row of which a rule set aside (`s1`…).
+    pub suppressed: Vec<Chain>,
+    /// Near misses (empty unless asked for).
+    pub near_misses: Vec<NearMiss>,
+    /// What each rule did (absent without rules).
+    pub allowlist: Option<AllowlistReport>,
+    /// Groups and spread.
+    pub story: Story,
+}
+
+/// A loaded data set and the analysis of it.
+pub struct Engine {
+    data: Dataset,
+    settings: Settings,
+    results: Results,
+    evidence: HashMap<Loc, Fields>,
+    evidence_errors: Vec<String>,
+}
+
+impl Engine {
+    /// Analyses `data` with `settings`.
+    pub fn new(data: Dataset, settings: Settings) -> Engine {
+        let mut e = Engine {
+            data,
+            settings,
+            results: Results::default(),
+            evidence: HashMap::new(),
+            evidence_errors: Vec::new(),
+        };
+        e.run();
+        e
+    }
+
+    fn run(&mut self) {
+        let s = &self.settings;
+        let data = &self.data;
+        let rows = data.rows(s.tolerance_seconds);
+        let filtered = data.apply_allowlist(&rows, &s.allowlist);
+        let (chains, suppressed) =
+            data.chains_with_allowlist(&filtered, &s.allowlist, s.tolerance_seconds);
+        let near_misses = if s.near_misses {
+            data.near_misses(&rows, s.tolerance_seconds)
+        } else {
+            Vec::new()
+        };
+        let allowlist = (!s.allowlist.is_empty())
+            .then(|| data.allowlist_report(&s.allowlist, &filtered, &suppressed));
+        let story = Story::build(data.store(), &chains, &suppressed);
+        self.results = Results {
+            rows,
+            kept: filtered.kept,
+            chains,
+            suppressed,
+            near_misses,
+            allowlist,
+            story,
+        };
+    }
+
+    /// The loaded data.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The results for them (chains without evidence: see [`Engine::with_evidence`]).
+    pub fn results(&self) -> &Results {
+        &self.results
+    }
+
+    /// Runs the analysis again with another tolerance (nothing is read again).
+    pub fn set_tolerance(&mut self, tolerance_seconds: i64) {
+        self.settings.tolerance_seconds = tolerance_seconds;
+        self.run();
+    }
+
+    /// Runs the analysis again with other allowlist rules.
+    pub fn set_allowlist(&mut self, allowlist: Allowlist) {
+        self.settings.allowlist = allowlist;
+        self.run();
+    }
+
+    /// Runs the analysis again with or without near misses.
+    pub fn set_near_misses(&mut self, near_misses: bool) {
+        if self.settings.near_misses != near_misses {
+            self.settings.near_misses = near_misses;
+            self.run();
+        }
+    }
+
+    /// Writes the kept rows in the `copyexec rows` CSV form.
+    pub fn write_rows_csv<W: io::Write>(&self, out: W) -> io::Result<()> {
+        self.data.write_rows_csv(&self.results.kept, out)
+    }
+
+    /// Counts over the inputs and the results.
+    pub fn totals(&self) -> Totals {
+        self.data
+            .totals(self.results.kept.len(), self.results.chains.len())
+    }
+
+    /// Tables with no rows, each with the message every front end shows.
+    pub fn missing_tables(&self) -> Vec<MissingTable> {
+        self.data
+            .missing_tables()
+            .into_iter()
+            .map(MissingTable::new)
+            .collect()
+    }
+
+    /// A chain (kept `c…` or suppressed `s…`) by id.
+    pub fn chain(&self, id: &str) -> Option<&Chain> {
+        let r = &self.results;
+        r.chains.iter().chain(&r.suppressed).find(|c| c.id == id)
+    }
+
+    /// Reads the evidence rows not read yet: of the chains `ids` (kept or suppressed; every
+    /// chain for `None`) and, with `near_misses`, of the near misses. An input that cannot be
+    /// read again leaves its events without fields and is named in
+    /// [`Engine::evidence_errors`].
+    pub fn read_evidence(
+        &mut self,
+        ids: Option<&[String]>,
+        near_misses: bool,
+        source: &mut dyn EvidenceSource,
+    ) {
+        let r = &self.results;
+        let wanted: Option<BTreeSet<&str>> =
+            ids.map(|ids| ids.iter().map(String::as_str).collect());
+        let chains: Vec<Chain> = r
+            .chains
+            .iter()
+            .chain(&r.suppressed)
+            .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c.id.as_str())))
+            .cloned()
+            .collect();
+        let near: &[NearMiss] = if near_misses { &r.near_misses } else { &[] };
+        for mut request in self.data.evidence_requests(&chains, near) {
+            request.locs.retain(|l| !self.evidence.contains_key(l));
+            if request.locs.is_empty() {
+                continue;
+            }
+            // Plain-text inputs: jump to each row; compressed ones and documents: read through.
+            let at = source
+                .open_at(request.input)
+                .map(|mut at| self.data.read_evidence_at(&request, &mut *at));
+            let found = match at {
+                Ok(Some(found)) => found,
+                Ok(None) => source
+                    .open(request.input)
+                    .and_then(|raw| self.data.read_evidence(&request, raw)),
+                Err(e) => Err(e),
+            };
+            match found {
+                Ok(rows) => self.evidence.extend(rows),
+                Err(e) => {
+                    let name = &self.data.inputs()[request.input as usize].name;
+                    let message = format!("{name}: could not read the evidence rows again: {e}");
+                    if !self.evidence_errors.contains(&message) {
+                        self.evidence_errors.push(message);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether every event of the chains `ids` (every chain and near miss for `None`) has
+    /// its evidence read.
+    pub fn evidence_complete(&self, ids: Option<&[String]>) -> bool {
+        let r = &self.results;
+        let chains: Vec<Chain> = r
+            .chains
+            .iter()
+            .chain(&r.suppressed)
+            .filter(|c| ids.is_none_or(|ids| ids.contains(&c.id)))
+            .cloned()
+            .collect();
+        let near: &[NearMiss] = if ids.is_none() { &r.near_misses } else { &[] };
+        self.data
+            .evidence_requests(&chains, near)
+            .iter()
+            .all(|q| q.locs.iter().all(|l| self.evidence.contains_key(l)))
+    }
+
+    /// Inputs whose evidence could not be read again, with why.
+    pub fn evidence_errors(&self) -> &[String] {
+        &self.evidence_errors
+    }
+
+    /// `chains` with the evidence read so far attached.
+    pub fn with_evidence(&self, chains: &[Chain]) -> Vec<Chain> {
+        let mut out = chains.to_vec();
+        self.data.attach_evidence(&mut out, &mut [], &self.evidence);
+        out
+    }
+
+    /// The chains document, with the evidence read so far.
+    pub fn document(&self) -> ChainsDocument {
+        let r = &self.results;
+        let data = &self.data;
+        let opts = data.options();
+        let mut chains = r.chains.clone();
+        let mut near = r.near_misses.clone();
+        data.attach_evidence(&mut chains, &mut near, &self.evidence);
+        ChainsDocument {
+            schema: CHAINS_SCHEMA.to_string(),
+            tool: Tool {
+                name: "copyexec".to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            settings: SettingsDoc {
+                tolerance_seconds: self.settings.tolerance_seconds,
+                assumed_time_zone: format_offset(opts.offset_minutes),
+                date_order: opts.date_order,
+            },
+            inputs: data
+                .inputs()
+                .iter()
+                .enumerate()
+                .map(|(i, inp)| InputDoc {
+                    name: inp.name.clone(),
+                    size: inp.size,
+                    streams: data
+                        .reports()
+                        .iter()
+                        .filter(|r| r.input as usize == i)
+                        .cloned()
+                        .collect(),
+                })
+                .collect(),
+            missing_tables: self.missing_tables(),
+            totals: self.totals(),
+            chains,
+            groups: r.story.groups.clone(),
+            spread: r.story.spread.clone(),
+            near_misses: near,
+            allowlist: r.allowlist.clone(),
+            suppressed_chains: self.with_evidence(&r.suppressed),
+        }
+    }
+}
+
+/// Inputs held in memory, in input order: an [`EvidenceSource`] for tests and for callers that
+/// read whole inputs anyway.
+pub struct MemorySource<'a>(pub Vec<&'a [u8]>);
+
+impl MemorySource<'_> {
+    fn bytes(&self, input: u32) -> io::Result<&[u8]> {
+        self.0
+            .get(input as usize)
+            .copied()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no input {input}")))
+    }
+}
+
+impl EvidenceSource for MemorySource<'_> {
+    fn open_at(&mut self, input: u32) -> io::Result<Box<dyn ReadAt + '_>> {
+        Ok(Box::new(crate::evidence::SeekReader(io::Cursor::new(
+            self.bytes(input)?,
+        ))))
+    }
+
+    fn open(&mut self, input: u32) -> io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(self.bytes(input)?))
+    }
+}

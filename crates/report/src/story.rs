@@ -1,0 +1,281 @@
+//! The story the report leads with: the spread as a picture (origins and paths standing out,
+//! fan-outs folded), then the groups rarest first. Which chains get their full timeline and
+//! evidence is decided here too: the chains of the rarest groups, up to [`DETAIL_CAP`].
+
+use crate::text::{short, thousands, Cell, Html, Svg};
+use copyexec_core::story::graph::{self, Graph};
+use copyexec_core::story::groups::Group;
+use copyexec_core::story::spread::Spread;
+use copyexec_core::ChainsDocument;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{ let _ = write!($out, $($arg)*); }};
+}
+
+/// Chains shown with their full timeline and evidence, at most; every other chain gets a row.
+pub const DETAIL_CAP: usize = 100;
+/// Chains of one group shown in full, at most, so the cap reaches more groups.
+pub const DETAIL_PER_GROUP: usize = 10;
+
+/// The chains a report shows in full: group by group, rarest first (suppressed groups last),
+/// up to [`DETAIL_PER_GROUP`] of each and [`DETAIL_CAP`] in all.
+pub fn detailed_chains(groups: &[Group]) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in groups {
+        for c in g.chains.iter().take(DETAIL_PER_GROUP) {
+            if out.len() == DETAIL_CAP {
+                return out;
+            }
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+/// The chains `doc` shows in full: [`detailed_chains`] of its groups, or the first
+/// [`DETAIL_CAP`] chains of a document without groups.
+pub fn detailed(doc: &ChainsDocument) -> Vec<String> {
+    if doc.groups.is_empty() {
+        return doc
+            .chains
+            .iter()
+            .chain(&doc.suppressed_chains)
+            .take(DETAIL_CAP)
+            .map(|c| c.id.clone())
+            .collect();
+    }
+    detailed_chains(&doc.groups)
+}
+
+/// The story section: spread figure and groups table.
+pub fn section(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, usize>) {
+    let s = &doc.spread;
+    out.push_str("<section id=\"story\"><h2>Where it started and where it went</h2>\n");
+    if doc.chains.is_empty() {
+        out.push_str("<p class=\"empty\">No chain, so no move between hosts.</p>\n");
+    } else {
+        let g = graph::layout(s);
+        w!(
+            out,
+            "<p>{} from {} ({}), {} between {} hosts. A host is reached from an origin only along moves whose times increase; fan-outs of {} or more hosts that went nowhere else are folded into one box.</p>\n",
+            plural(s.origins.len(), "origin", "origins"),
+            origins_text(s),
+            "where a move out came before any move in",
+            plural(s.moves.len(), "move", "moves"),
+            thousands(s.hosts.len() as u64),
+            graph::FOLD_AT
+        );
+        out.push_str("<figure class=\"figure\" data-testid=\"spread-graph\">");
+        spread_svg(out, &g);
+        out.push_str("<figcaption>Time runs left to right: origins (red) on the left, each host one step right of the host that first reached it; dashed boxes are sources known only by their address; stacked boxes are folded fan-outs.</figcaption></figure>\n");
+        if g.hidden_hosts > 0 {
+            w!(
+                out,
+                "<p class=\"small\">{} more hosts are not drawn; the groups and chains below list them all.</p>\n",
+                thousands(g.hidden_hosts as u64)
+            );
+        }
+        for n in &s.notes {
+            w!(
+                out,
+                "<div class=\"callout\"><p>{} (chains {})</p></div>\n",
+                Html(&n.message),
+                Html(&short(&n.chains.join(", "), 300))
+            );
+        }
+    }
+    groups_table(out, doc, anchors);
+    out.push_str("</section>\n");
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
+}
+
+fn origins_text(s: &Spread) -> String {
+    let mut names: Vec<String> = s
+        .origins
+        .iter()
+        .take(6)
+        .map(|o| format!("<b>{}</b>", Html(s.label(o))))
+        .collect();
+    if s.origins.len() > 6 {
+        names.push(format!("{} more", s.origins.len() - 6));
+    }
+    names.join(", ")
+}
+
+fn span(first: &str, last: &str) -> String {
+    let short = |t: &str| t.get(..16).unwrap_or(t).replace('T', " ");
+    if first.get(..16) == last.get(..16) {
+        short(first)
+    } else if first.get(..10) == last.get(..10) {
+        format!("{}–{}", short(first), last.get(11..16).unwrap_or(""))
+    } else {
+        format!("{} – {}", short(first), short(last))
+    }
+}
+
+/// The time of an edge: the clock alone when it lies within one day.
+fn edge_label(first: &str, last: &str) -> String {
+    let s = span(first, last);
+    if first.get(..10) == last.get(..10) {
+        s.get(11..).unwrap_or(&s).to_string()
+    } else {
+        s
+    }
+}
+
+fn hosts_text(s: &Spread, ids: &[String]) -> String {
+    match ids {
+        [one] => format!("{}", Cell(&short(s.label(one), 80))),
+        _ => format!("{} hosts", thousands(ids.len() as u64)),
+    }
+}
+
+fn groups_table(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, usize>) {
+    let s = &doc.spread;
+    if doc.groups.is_empty() {
+        return;
+    }
+    w!(
+        out,
+        "<h3 id=\"groups\">Files, rarest first ({})</h3>\n<p class=\"small\">Chains of the same file (SHA256, else SHA1, else MD5, else the name) form one group; the groups that touched the fewest hosts come first: the odd file among the routine ones.</p>\n",
+        thousands(doc.groups.len() as u64)
+    );
+    out.push_str("<div class=\"scroll\"><table class=\"list\"><thead><tr><th>Group</th><th>File</th><th>From</th><th>To</th><th>Chains</th><th>When (UTC)</th><th>Accounts</th><th>Identity</th></tr></thead><tbody>\n");
+    for g in &doc.groups {
+        let first = g.chains.first().and_then(|c| anchors.get(c.as_str()));
+        let link = match first {
+            Some(n) => format!("<a href=\"#chain-{n}\">{}</a>", Html(&g.id)),
+            None => format!("{}", Html(&g.id)),
+        };
+        w!(
+            out,
+            "<tr data-testid=\"group\"{}><td>{link}{}</td><td><code class=\"v\">{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td><span class=\"small\">{}</span> <code class=\"v\">{}</code></td></tr>\n",
+            if g.suppressed { " class=\"suppressed\"" } else { "" },
+            if g.suppressed { " <span class=\"flag\">suppressed</span>" } else { "" },
+            Cell(&short(&g.file_name, 120)),
+            hosts_text(s, &g.sources),
+            hosts_text(s, &g.targets),
+            thousands(g.chains.len() as u64),
+            span(&g.first, &g.last),
+            Cell(&short(&g.accounts.join(", "), 160)),
+            g.identity.as_str(),
+            Cell(&short(&g.key, 80)),
+        );
+    }
+    out.push_str("</tbody></table></div>\n");
+}
+
+/// The folded spread as SVG: boxes in columns, curved arrows between them.
+fn spread_svg(out: &mut String, g: &Graph) {
+    const COL: i64 = 230;
+    const ROW: i64 = 58;
+    const BOX_W: i64 = 180;
+    const BOX_H: i64 = 38;
+    const PAD: i64 = 16;
+    let rows = g.nodes.iter().map(|n| n.row + 1).max().unwrap_or(1) as i64;
+    let width = PAD * 2 + (g.columns.max(1) as i64 - 1) * COL + BOX_W;
+    let height = PAD * 2 + (rows - 1) * ROW + BOX_H;
+    let pos: BTreeMap<&str, (i64, i64)> = g
+        .nodes
+        .iter()
+        .map(|n| {
+            (
+                n.id.as_str(),
+                (PAD + n.column as i64 * COL, PAD + n.row as i64 * ROW),
+            )
+        })
+        .collect();
+    w!(
+        out,
+        "<svg class=\"sp\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Spread between hosts\">"
+    );
+    out.push_str("<defs><marker id=\"sp-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path class=\"sp-head\" d=\"M0 0L10 5L0 10z\"/></marker></defs>");
+    let label_edges = g.edges.len() <= 40;
+    for e in &g.edges {
+        let (Some(&(x0, y0)), Some(&(x1, y1))) = (pos.get(e.from.as_str()), pos.get(e.to.as_str()))
+        else {
+            continue;
+        };
+        let (sx, sy) = (x0 + BOX_W, y0 + BOX_H / 2);
+        let (tx, ty) = (x1, y1 + BOX_H / 2);
+        let path = if tx > sx {
+            let mid = (sx + tx) / 2;
+            format!("M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}")
+        } else {
+            // Backwards or within a column: an arc over the boxes.
+            let top = y0.min(y1) - ROW / 2;
+            format!(
+                "M{sx} {sy}C{} {top} {} {top} {tx} {ty}",
+                sx + COL / 2,
+                tx - COL / 2
+            )
+        };
+        w!(
+            out,
+            "<path class=\"sp-edge\" d=\"{path}\" marker-end=\"url(#sp-arrow)\"><title>{} → {}: {} chain(s), {}; {}</title></path>",
+            Svg(&e.from),
+            Svg(&e.to),
+            e.chains,
+            Svg(&span(&e.first, &e.last)),
+            Svg(&short(&e.files.join(", "), 200))
+        );
+        if label_edges && tx > sx {
+            let (lx, ly) = ((sx + tx) / 2, (sy + ty) / 2 - 4);
+            w!(
+                out,
+                "<text class=\"sp-when\" x=\"{lx}\" y=\"{ly}\" text-anchor=\"middle\">{}</text>",
+                Svg(&edge_label(&e.first, &e.last))
+            );
+        }
+    }
+    for n in &g.nodes {
+        let (x, y) = pos[n.id.as_str()];
+        let class = if n.origin {
+            "sp-node origin"
+        } else if n.hosts.len() > 1 {
+            "sp-node fold"
+        } else if n.external {
+            "sp-node ext"
+        } else {
+            "sp-node"
+        };
+        w!(out, "<g class=\"{class}\">");
+        if n.hosts.len() > 1 {
+            w!(
+                out,
+                "<rect x=\"{}\" y=\"{}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"5\"/>",
+                x + 6,
+                y - 6
+            );
+            w!(
+                out,
+                "<rect x=\"{}\" y=\"{}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"5\"/>",
+                x + 3,
+                y - 3
+            );
+        }
+        w!(
+            out,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"5\"><title>{}</title></rect>",
+            Svg(&short(&n.hosts.join(", "), 400))
+        );
+        w!(
+            out,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            x + BOX_W / 2,
+            y + BOX_H / 2 + 4,
+            Svg(&short(&n.label, 24))
+        );
+        w!(out, "</g>");
+    }
+    out.push_str("</svg>");
+}
