@@ -3,9 +3,10 @@
 
 use crate::output::visible;
 use copyexec_core::document::Totals;
-use copyexec_core::story::graph::{self, thousands, Graph};
+use copyexec_core::story::graph::{self, thousands};
 use copyexec_core::story::groups::{Group, GROUPS_SCHEMA};
-use copyexec_core::story::spread::{Host, HostKind, Move, Reach, Spread, SPREAD_SCHEMA};
+use copyexec_core::story::narrative;
+use copyexec_core::story::spread::{Host, HostKind, Spread, SPREAD_SCHEMA};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -175,70 +176,51 @@ pub fn spread_table(out: &mut impl Write, spread: &Spread, totals: &Totals) -> i
         thousands(totals.chains as usize)
     )?;
     let label = |id: &str| visible(spread.label(id));
-    // The move that first reached each host from each origin, for "via".
-    let mut move_into: BTreeMap<(&str, &str), &Move> = BTreeMap::new();
-    for m in &spread.moves {
-        move_into.entry((&m.from, &m.to)).or_insert(m);
-    }
-    for o in &spread.origins {
-        let Some(host) = spread.host(o) else { continue };
+    for story in narrative::tell(spread, &g) {
+        let Some(host) = spread.host(&story.origin) else {
+            continue;
+        };
         writeln!(out)?;
-        writeln!(out, "origin {}  ({})", label(o), describe_host(host))?;
-        // Hosts this origin reaches, in the order its paths reached them.
-        let mut reached: Vec<(&Reach, &Host)> = spread
-            .hosts
-            .iter()
-            .filter_map(|h| h.reached.iter().find(|r| &r.origin == o).map(|r| (r, h)))
-            .collect();
-        reached.sort_by(|a, b| (a.0.at.as_str(), &a.1.id).cmp(&(b.0.at.as_str(), &b.1.id)));
-        let mut folded: BTreeMap<String, Vec<(&Reach, &Host)>> = BTreeMap::new();
-        let mut lines: Vec<(String, String)> = Vec::new();
-        for (r, h) in reached {
-            match g.node_of(&h.id) {
-                Some(n) if n.hosts.len() > 1 => {
-                    folded.entry(n.id.clone()).or_default().push((r, h))
-                }
-                _ => {
-                    let via = move_into.get(&(r.from.as_str(), h.id.as_str()));
-                    lines.push((
-                        r.at.clone(),
-                        format!(
-                            "  {}  {} → {}  {}{}",
-                            span(&r.at, &r.at),
-                            label(&r.from),
-                            label(&h.id),
-                            via.map(|m| move_text(m)).unwrap_or_default(),
-                            if h.is_origin {
-                                "  (also an origin)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ));
-                }
-            }
-        }
-        for (node, hosts) in folded {
-            let src = node.trim_start_matches("fold:");
-            let first = hosts.iter().map(|(r, _)| r.at.as_str()).min().unwrap_or("");
-            let last = hosts.iter().map(|(r, _)| r.at.as_str()).max().unwrap_or("");
-            let ids: Vec<String> = hosts.iter().map(|(_, h)| h.id.clone()).collect();
-            let files = folded_files(&g, &node);
-            lines.push((
-                first.to_string(),
+        writeln!(
+            out,
+            "origin {}  ({})",
+            label(&story.origin),
+            describe_host(host)
+        )?;
+        for step in &story.steps {
+            let to = if step.hosts == 1 {
+                label(&step.to[0])
+            } else {
                 format!(
-                    "  {}  {} → {} hosts ({})  {}",
-                    span(first, last),
-                    label(src),
-                    thousands(hosts.len()),
-                    list(&ids, &label, 4),
-                    files
-                ),
-            ));
-        }
-        lines.sort();
-        for (_, l) in lines {
-            writeln!(out, "{l}")?;
+                    "{} hosts ({}{})",
+                    thousands(step.hosts),
+                    step.to
+                        .iter()
+                        .map(|h| label(h))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if step.hosts > step.to.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )
+            };
+            writeln!(
+                out,
+                "  {}  {} → {}  {} chains  {}  as {}{}",
+                span(&step.at, &step.until),
+                label(&step.from),
+                to,
+                thousands(step.chains),
+                visible(&step.files.join(", ")),
+                visible(&step.accounts.join(", ")),
+                if step.also_origin {
+                    "  (also an origin)"
+                } else {
+                    ""
+                }
+            )?;
         }
     }
     for n in &spread.notes {
@@ -275,30 +257,6 @@ fn describe_host(h: &Host) -> String {
             }
         ),
     }
-}
-
-fn move_text(m: &Move) -> String {
-    format!(
-        "{} chains  {}  as {}",
-        thousands(m.chains.len()),
-        visible(&m.files.join(", ")),
-        visible(&m.accounts.join(", "))
-    )
-}
-
-fn folded_files(g: &Graph, node: &str) -> String {
-    g.edges
-        .iter()
-        .filter(|e| e.to == node)
-        .map(|e| {
-            format!(
-                "{} chains  {}",
-                thousands(e.chains),
-                visible(&e.files.join(", "))
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// A DOT string literal.

@@ -37,7 +37,7 @@ const QUERY_ID: &str = "a27d5cb6-c533-4a81-9d11-d5c0ed257bc7";
 /// The whole page.
 pub fn page(doc: &ChainsDocument, meta: &ReportMeta) -> String {
     let raw = serde_json::to_string(doc).unwrap_or_else(|_| "null".to_string());
-    let mut out = String::with_capacity(raw.len() * 2 + 64 * 1024);
+    let mut out = String::with_capacity(raw.len().min(crate::COMPRESS_ABOVE) * 2 + 64 * 1024);
     head(&mut out, meta);
     out.push_str("<body>\n");
     header(&mut out, doc, meta);
@@ -56,11 +56,20 @@ pub fn page(doc: &ChainsDocument, meta: &ReportMeta) -> String {
     kql(&mut out, doc);
     out.push_str("</main>\n");
     footer(&mut out, doc);
-    w!(
-        out,
-        "<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{}</script>\n",
-        escape_json_for_script(&raw)
-    );
+    if raw.len() > crate::COMPRESS_ABOVE {
+        w!(
+            out,
+            "<script type=\"{}\" id=\"{DATA_ELEMENT_ID}\">{}</script>\n",
+            crate::GZIP_ISLAND_TYPE,
+            crate::gzip_base64(raw.as_bytes())
+        );
+    } else {
+        w!(
+            out,
+            "<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{}</script>\n",
+            escape_json_for_script(&raw)
+        );
+    }
     w!(
         out,
         "<script type=\"application/json\" id=\"{META_ELEMENT_ID}\">{}</script>\n",
@@ -247,6 +256,10 @@ fn anchors<'a>(doc: &'a ChainsDocument, detailed: &[String]) -> BTreeMap<&'a str
         .collect()
 }
 
+/// Rows per table of the chain list: each block is laid out only when it scrolls into view
+/// (`content-visibility`), so a list of 10,000 chains opens as fast as one of 500.
+const CHAIN_ROWS_PER_BLOCK: usize = 500;
+
 /// Every chain as one row; the detailed ones link to their section.
 fn chain_table(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, usize>) {
     let group_of: BTreeMap<&str, &str> = doc
@@ -254,30 +267,38 @@ fn chain_table(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, 
         .iter()
         .flat_map(|g| g.chains.iter().map(move |c| (c.as_str(), g.id.as_str())))
         .collect();
-    out.push_str(
-        "<div class=\"scroll\"><table class=\"list\"><thead><tr><th>Chain</th><th>Group</th><th>Started (UTC)</th><th>Device</th><th>Written and run</th><th>From</th><th>Account</th><th>Connection → start</th><th>Techniques</th></tr></thead><tbody>\n",
-    );
-    for c in &doc.chains {
-        let ids: Vec<&str> = techniques(c).iter().map(|t| t.id).collect();
-        let id = match anchors.get(c.id.as_str()) {
-            Some(n) => format!("<a href=\"#chain-{n}\">{}</a>", Html(&c.id)),
-            None => format!("{}", Html(&c.id)),
-        };
+    for (b, block) in doc.chains.chunks(CHAIN_ROWS_PER_BLOCK).enumerate() {
         w!(
             out,
-            "<tr data-testid=\"chain-row\"><td>{id}{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td class=\"path\"><code class=\"v\">{}</code></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td></tr>\n",
-            if c.notes.is_empty() { "" } else { " <span class=\"flag\" title=\"see the chain's notes\">note</span>" },
-            Html(group_of.get(c.id.as_str()).copied().unwrap_or("")),
-            Html(&c.start.timestamp),
-            Cell(&short(device_label(c), 80)),
-            Cell(&short(&c.folder_path, 300)),
-            Cell(&short(&c.remote_ips.join(", "), 200)),
-            Cell(&short(&c.accounts.join(", "), 200)),
-            time::human(c.span_ticks),
-            ids.join(" ")
+            "<div class=\"scroll rows-block{}\"><table class=\"list fixed\"><colgroup><col class=\"c-id\"><col class=\"c-g\"><col class=\"c-t\"><col class=\"c-d\"><col class=\"c-p\"><col class=\"c-f\"><col class=\"c-a\"><col class=\"c-s\"><col class=\"c-x\"></colgroup>",
+            if b == 0 { " first" } else { "" }
         );
+        if b == 0 {
+            out.push_str("<thead><tr><th>Chain</th><th>Group</th><th>Started (UTC)</th><th>Device</th><th>Written and run</th><th>From</th><th>Account</th><th>Connection → start</th><th>Techniques</th></tr></thead>");
+        }
+        out.push_str("<tbody>\n");
+        for c in block {
+            let ids: Vec<&str> = techniques(c).iter().map(|t| t.id).collect();
+            let id = match anchors.get(c.id.as_str()) {
+                Some(n) => format!("<a href=\"#chain-{n}\">{}</a>", Html(&c.id)),
+                None => format!("{}", Html(&c.id)),
+            };
+            w!(
+                out,
+                "<tr data-testid=\"chain-row\"><td>{id}{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"path\"><code class=\"v\">{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                if c.notes.is_empty() { "" } else { " <span class=\"flag\" title=\"see the chain's notes\">note</span>" },
+                Html(group_of.get(c.id.as_str()).copied().unwrap_or("")),
+                Html(&c.start.timestamp),
+                Cell(&short(device_label(c), 80)),
+                Cell(&short(&c.folder_path, 300)),
+                Cell(&short(&c.remote_ips.join(", "), 200)),
+                Cell(&short(&c.accounts.join(", "), 200)),
+                time::human(c.span_ticks),
+                ids.join(" ")
+            );
+        }
+        out.push_str("</tbody></table></div>\n");
     }
-    out.push_str("</tbody></table></div>\n");
 }
 
 fn device_label(c: &Chain) -> &str {

@@ -42,10 +42,12 @@
 //!
 //! ## Wire format
 //!
-//! The report carries two data islands, both `<script type="application/json">` (never run),
-//! their JSON with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`:
+//! The report carries two data islands, `<script>` elements of a data type (never run):
 //! `#copyexec-data` holds the chains document exactly as `copyexec chains --format json`
-//! serializes it (compact), `#copyexec-report` the [`ReportMeta`].
+//! serializes it (compact), `#copyexec-report` the [`ReportMeta`]. Both are
+//! `type="application/json"`, their JSON with `<`, `>` and `&` written as `\u003c`, `\u003e`,
+//! `\u0026` — except a chains document over [`COMPRESS_ABOVE`] bytes, which is embedded as
+//! `type="application/gzip+base64"`: the same JSON, gzip-compressed, in base64.
 #![deny(missing_docs)]
 
 pub mod attack;
@@ -131,25 +133,26 @@ pub fn css_hash() -> String {
 }
 
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// `bytes` gzip-compressed (best compression: a report is written once, read many times), in
+/// base64.
+fn gzip_base64(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    base64(&gz.finish().unwrap_or_default())
+}
+
+/// Above this size (bytes of JSON), the chains document is embedded gzip-compressed.
+pub const COMPRESS_ABOVE: usize = 1 << 20;
+
+/// At most this many bytes of JSON are read back from a compressed island: a report is
+/// attacker-reachable input to the app, and a small island must not inflate without bound.
+pub const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
 
 /// Why a report could not be read back.
 #[derive(Debug)]
@@ -161,6 +164,9 @@ pub enum ParseError {
     Json(serde_json::Error),
     /// A chains document of a schema this version does not read.
     Schema(String),
+    /// The compressed island is not valid base64 or gzip, or inflates beyond
+    /// [`MAX_DOCUMENT_BYTES`].
+    Compressed(String),
 }
 
 impl fmt::Display for ParseError {
@@ -171,6 +177,9 @@ impl fmt::Display for ParseError {
                 "not a copyexec report: no <script type=\"application/json\" id=\"{id}\"> element"
             ),
             ParseError::Json(e) => write!(f, "the report's embedded data is damaged: {e}"),
+            ParseError::Compressed(why) => {
+                write!(f, "the report's embedded data is damaged: {why}")
+            }
             ParseError::Schema(s) => write!(
                 f,
                 "the report holds a chains document of schema {s:?}; this version reads {:?}",
@@ -189,29 +198,61 @@ impl std::error::Error for ParseError {
     }
 }
 
+/// The text of the data island `id` of type `kind`, if there is one.
+fn island_of<'a>(html: &'a str, kind: &str, id: &str) -> Option<&'a str> {
+    let open = format!("<script type=\"{kind}\" id=\"{id}\">");
+    let start = html.find(&open)? + open.len();
+    let len = html[start..].find("</script>")?;
+    Some(&html[start..start + len])
+}
+
 /// The JSON text of the data island `id`.
 fn island<'a>(html: &'a str, id: &'static str) -> Result<&'a str, ParseError> {
-    let open = format!("<script type=\"application/json\" id=\"{id}\">");
-    let start = html.find(&open).ok_or(ParseError::NoData(id))? + open.len();
-    let len = html[start..]
-        .find("</script>")
-        .ok_or(ParseError::NoData(id))?;
-    Ok(&html[start..start + len])
+    island_of(html, "application/json", id).ok_or(ParseError::NoData(id))
 }
+
+/// The chains document's JSON as embedded: plain, or gzip-compressed and base64-encoded.
+fn document_json(html: &str) -> Result<std::borrow::Cow<'_, str>, ParseError> {
+    if let Some(json) = island_of(html, "application/json", DATA_ELEMENT_ID) {
+        return Ok(json.into());
+    }
+    let b64 = island_of(html, GZIP_ISLAND_TYPE, DATA_ELEMENT_ID)
+        .ok_or(ParseError::NoData(DATA_ELEMENT_ID))?;
+    use base64::Engine as _;
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| ParseError::Compressed(format!("not base64: {e}")))?;
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut json)
+        .map_err(|e| ParseError::Compressed(format!("not gzip: {e}")))?;
+    if json.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(ParseError::Compressed(format!(
+            "it inflates to more than {MAX_DOCUMENT_BYTES} bytes"
+        )));
+    }
+    String::from_utf8(json)
+        .map(Into::into)
+        .map_err(|e| ParseError::Compressed(format!("not UTF-8: {e}")))
+}
+
+/// The `type` of the compressed data island.
+pub const GZIP_ISLAND_TYPE: &str = "application/gzip+base64";
 
 /// The chains document embedded in a report made by [`render`]. Event `ticks` (not part of
 /// the serialized document) read back as 0; everything serialized reads back equal.
 pub fn parse_report(html: &str) -> Result<ChainsDocument, ParseError> {
-    let json = island(html, DATA_ELEMENT_ID)?;
+    let json = document_json(html)?;
     #[derive(Deserialize)]
     struct Schema {
         schema: String,
     }
-    let Schema { schema } = serde_json::from_str(json).map_err(ParseError::Json)?;
+    let Schema { schema } = serde_json::from_str(&json).map_err(ParseError::Json)?;
     if schema != copyexec_core::document::CHAINS_SCHEMA {
         return Err(ParseError::Schema(schema));
     }
-    serde_json::from_str(json).map_err(ParseError::Json)
+    serde_json::from_str(&json).map_err(ParseError::Json)
 }
 
 /// The [`ReportMeta`] embedded in a report made by [`render`].

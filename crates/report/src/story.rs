@@ -5,7 +5,8 @@
 use crate::text::{short, thousands, Cell, Html, Svg};
 use copyexec_core::story::graph::{self, Graph};
 use copyexec_core::story::groups::Group;
-use copyexec_core::story::spread::Spread;
+use copyexec_core::story::narrative;
+use copyexec_core::story::spread::{HostKind, Spread};
 use copyexec_core::ChainsDocument;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -59,10 +60,10 @@ pub fn section(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, 
         let g = graph::layout(s);
         w!(
             out,
-            "<p>{} from {} ({}), {} between {} hosts. A host is reached from an origin only along moves whose times increase; fan-outs of {} or more hosts that went nowhere else are folded into one box.</p>\n",
+            "<p>{}: {} ({}); {} between {} hosts. A host is reached from an origin only along moves whose times increase; fan-outs of {} or more hosts that went nowhere else are folded into one box.</p>\n",
             plural(s.origins.len(), "origin", "origins"),
             origins_text(s),
-            "where a move out came before any move in",
+            "hosts with a move out before any move in",
             plural(s.moves.len(), "move", "moves"),
             thousands(s.hosts.len() as u64),
             graph::FOLD_AT
@@ -70,6 +71,7 @@ pub fn section(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, 
         out.push_str("<figure class=\"figure\" data-testid=\"spread-graph\">");
         spread_svg(out, &g);
         out.push_str("<figcaption>Time runs left to right: origins (red) on the left, each host one step right of the host that first reached it; dashed boxes are sources known only by their address; stacked boxes are folded fan-outs.</figcaption></figure>\n");
+        paths(out, s, &g);
         if g.hidden_hosts > 0 {
             w!(
                 out,
@@ -88,6 +90,77 @@ pub fn section(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str, 
     }
     groups_table(out, doc, anchors);
     out.push_str("</section>\n");
+}
+
+/// Origins told in full at most, and steps of each.
+const ORIGINS_TOLD: usize = 40;
+const STEPS_TOLD: usize = 30;
+
+/// Each origin and the hosts it reached, in the order its paths reached them.
+fn paths(out: &mut String, s: &Spread, g: &Graph) {
+    let stories = narrative::tell(s, g);
+    out.push_str("<h3 id=\"paths\">Paths from each origin</h3>\n<ol class=\"paths\">\n");
+    for story in stories.iter().take(ORIGINS_TOLD) {
+        let kind = match s.host(&story.origin).map(|h| h.kind) {
+            Some(HostKind::External) => "not a device of these inputs",
+            _ => "a device of these inputs",
+        };
+        w!(
+            out,
+            "<li><b>{}</b> <span class=\"small\">({kind})</span><ul>",
+            Html(s.label(&story.origin))
+        );
+        for step in story.steps.iter().take(STEPS_TOLD) {
+            let to = if step.hosts == 1 {
+                format!("<b>{}</b>", Html(s.label(&step.to[0])))
+            } else {
+                format!(
+                    "<b>{} hosts</b> ({}{})",
+                    thousands(step.hosts as u64),
+                    Html(
+                        &step
+                            .to
+                            .iter()
+                            .map(|h| s.label(h))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    if step.hosts > step.to.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )
+            };
+            w!(
+                out,
+                "<li><span class=\"nowrap\">{}</span> {} → {} · {} · <code class=\"v\">{}</code> · {}{}</li>",
+                Html(&span(&step.at, &step.until)),
+                Html(s.label(&step.from)),
+                to,
+                plural(step.chains, "chain", "chains"),
+                Cell(&short(&step.files.join(", "), 200)),
+                Cell(&short(&step.accounts.join(", "), 200)),
+                if step.also_origin { " <span class=\"flag\">also an origin</span>" } else { "" }
+            );
+        }
+        if story.steps.len() > STEPS_TOLD {
+            w!(
+                out,
+                "<li class=\"small\">… and {} more steps (see <code>copyexec spread</code>)</li>",
+                thousands((story.steps.len() - STEPS_TOLD) as u64)
+            );
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ol>\n");
+    if stories.len() > ORIGINS_TOLD {
+        w!(
+            out,
+            "<p class=\"small\">… and {} more origins (see <code>copyexec spread</code>).</p>\n",
+            thousands((stories.len() - ORIGINS_TOLD) as u64)
+        );
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -199,8 +272,11 @@ fn spread_svg(out: &mut String, g: &Graph) {
         "<svg class=\"sp\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Spread between hosts\">"
     );
     out.push_str("<defs><marker id=\"sp-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path class=\"sp-head\" d=\"M0 0L10 5L0 10z\"/></marker></defs>");
-    let label_edges = g.edges.len() <= 40;
-    for e in &g.edges {
+    // Paths (the move that first reached each host) are drawn strong and labelled at their
+    // target, where no other label can fall; the other moves are drawn faint.
+    let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
+    edges.sort_by_key(|e| e.path);
+    for e in edges {
         let (Some(&(x0, y0)), Some(&(x1, y1))) = (pos.get(e.from.as_str()), pos.get(e.to.as_str()))
         else {
             continue;
@@ -221,34 +297,33 @@ fn spread_svg(out: &mut String, g: &Graph) {
         };
         w!(
             out,
-            "<path class=\"sp-edge\" d=\"{path}\" marker-end=\"url(#sp-arrow)\"><title>{} → {}: {} chain(s), {}; {}</title></path>",
+            "<path class=\"{}\" d=\"{path}\" marker-end=\"url(#sp-arrow)\"><title>{} → {}: {} chain(s), {}; {}</title></path>",
+            if e.path { "sp-edge path" } else { "sp-edge" },
             Svg(&e.from),
             Svg(&e.to),
             e.chains,
             Svg(&span(&e.first, &e.last)),
             Svg(&short(&e.files.join(", "), 200))
         );
-        if label_edges && tx > sx {
-            let (lx, ly) = ((sx + tx) / 2, (sy + ty) / 2 - 4);
+        if e.path {
             w!(
                 out,
-                "<text class=\"sp-when\" x=\"{lx}\" y=\"{ly}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"sp-when\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                tx - 8,
+                ty - 6,
                 Svg(&edge_label(&e.first, &e.last))
             );
         }
     }
     for n in &g.nodes {
         let (x, y) = pos[n.id.as_str()];
-        let class = if n.origin {
-            "sp-node origin"
-        } else if n.hosts.len() > 1 {
-            "sp-node fold"
-        } else if n.external {
-            "sp-node ext"
-        } else {
-            "sp-node"
-        };
-        w!(out, "<g class=\"{class}\">");
+        w!(
+            out,
+            "<g class=\"sp-node{}{}{}\">",
+            if n.origin { " origin" } else { "" },
+            if n.hosts.len() > 1 { " fold" } else { "" },
+            if n.external { " ext" } else { "" }
+        );
         if n.hosts.len() > 1 {
             w!(
                 out,

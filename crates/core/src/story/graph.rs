@@ -52,6 +52,8 @@ pub struct Edge {
     pub last: String,
     /// Files copied along it.
     pub files: Vec<String>,
+    /// Whether it is the move that first reached its target: the edges of the paths.
+    pub path: bool,
 }
 
 /// The folded, laid-out spread.
@@ -87,6 +89,15 @@ pub fn thousands(n: usize) -> String {
         out.push(ch);
     }
     out
+}
+
+/// What a box shows: the host name before its domain (`ws07` of `WS07.corp.example`), an
+/// address whole.
+fn box_label(label: &str) -> String {
+    if label.parse::<std::net::IpAddr>().is_ok() {
+        return label.to_string();
+    }
+    label.split('.').next().unwrap_or(label).to_string()
 }
 
 /// The picture of `spread`.
@@ -126,7 +137,7 @@ pub fn layout(spread: &Spread) -> Graph {
                 at.insert(id.clone(), nodes.len());
                 nodes.push(Node {
                     id,
-                    label: h.label.clone(),
+                    label: box_label(&h.label),
                     hosts: vec![h.id.clone()],
                     origin: h.is_origin,
                     external: h.kind == HostKind::External,
@@ -151,13 +162,31 @@ pub fn layout(spread: &Spread) -> Graph {
         nodes.truncate(MAX_NODES);
     }
     debug_assert!(hidden_hosts <= total_hosts);
-    let mut per_column: BTreeMap<u32, u32> = BTreeMap::new();
-    for n in &mut nodes {
-        let r = per_column.entry(n.column).or_default();
-        n.row = *r;
-        *r += 1;
+    // Rows column by column: each node near the node that first reached it, so paths run
+    // straight where they can; the same order of hosts otherwise.
+    let parent_of: Vec<Option<String>> = nodes
+        .iter()
+        .map(|n| {
+            let h = spread.host(&n.hosts[0])?;
+            h.reached_from.as_deref().map(&node_id)
+        })
+        .collect();
+    let columns = nodes.iter().map(|n| n.column).max().unwrap_or(0);
+    let mut row_of: BTreeMap<String, u32> = BTreeMap::new();
+    for c in 0..=columns {
+        let mut members: Vec<usize> = (0..nodes.len()).filter(|&i| nodes[i].column == c).collect();
+        members.sort_by_key(|&i| {
+            let p = parent_of[i]
+                .as_ref()
+                .and_then(|p| row_of.get(p).copied())
+                .unwrap_or(u32::MAX);
+            (p, i)
+        });
+        for (r, &i) in members.iter().enumerate() {
+            nodes[i].row = r as u32;
+            row_of.insert(nodes[i].id.clone(), r as u32);
+        }
     }
-    nodes.sort_by_key(|n| (n.column, n.row));
     let drawn: BTreeSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
     let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
     for m in &spread.moves {
@@ -173,7 +202,15 @@ pub fn layout(spread: &Spread) -> Graph {
             first: m.first.clone(),
             last: m.last.clone(),
             files: Vec::new(),
+            path: false,
         });
+        if spread
+            .host(&m.to)
+            .and_then(|h| h.reached_from.as_deref())
+            .is_some_and(|f| f == m.from)
+        {
+            e.path = true;
+        }
         e.chains += m.chains.len();
         e.moves += 1;
         if m.first < e.first {

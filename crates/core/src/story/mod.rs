@@ -6,6 +6,7 @@
 pub mod graph;
 pub mod groups;
 pub mod hosts;
+pub mod narrative;
 pub mod spread;
 
 use crate::chains::Chain;

@@ -59,7 +59,8 @@ pub struct Host {
     /// The host whose move reached it first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reached_from: Option<String>,
-    /// Hops from the left edge of the picture: 0 for origins, one more than `reached_from`.
+    /// Hops from the left edge of the picture: 0 for hosts never reached, one more than
+    /// `reached_from` otherwise.
     pub depth: u32,
     /// Chains into it and out of it.
     pub chains_in: u32,
@@ -256,30 +257,32 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
             }
         }
     }
-    // Depth follows the first-reaching host; origins stand at 0, so it always ends.
+    // Depth follows the host that first reached it; hosts never reached (origins) stand at 0.
+    // An origin reached later stands where it was reached, so a path reads left to right.
     let mut depth: Vec<Option<u32>> = vec![None; n];
-    fn depth_of(
-        h: usize,
-        is_origin: &[bool],
-        best: &[Option<(Ticks, usize)>],
-        depth: &mut [Option<u32>],
-    ) -> u32 {
-        if let Some(d) = depth[h] {
-            return d;
-        }
-        let d = if is_origin[h] {
-            0
-        } else {
-            match best[h] {
-                Some((_, p)) => depth_of(p, is_origin, best, depth) + 1,
-                None => 0,
+    for h in 0..n {
+        let mut trail = Vec::new();
+        let mut at = h;
+        // Walk up to a host of known depth or one never reached; a cycle of origins reaching
+        // each other ends the walk too.
+        let base = loop {
+            if let Some(d) = depth[at] {
+                break d;
+            }
+            match best[at] {
+                Some((_, p)) if !trail.contains(&at) => {
+                    trail.push(at);
+                    at = p;
+                }
+                _ => {
+                    depth[at] = Some(0);
+                    break 0;
+                }
             }
         };
-        depth[h] = Some(d);
-        d
-    }
-    for h in 0..n {
-        depth_of(h, &is_origin, &best, &mut depth);
+        for (i, &t) in trail.iter().rev().enumerate() {
+            depth[t] = Some(base + i as u32 + 1);
+        }
     }
     let ids = host_ids(dir, &keys);
     let mut chains_in = vec![0u32; n];
