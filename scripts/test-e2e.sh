@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
-cargo build --release -p copyexec-cli
+cargo build --release -p copyexec-cli -p copyexec-bench
 stamp=dist/copyexec.html
 if [ ! -f "$stamp" ] || [ -n "$(find crates web index.html Trunk.toml Cargo.lock scripts/single-file.mjs scripts/web-sample.sh -newer "$stamp" -type f -print -quit)" ]; then
   scripts/build-web.sh

@@ -65,7 +65,7 @@ const visible = (s) => Array.from(s, (c) => {
 
 function copyexecBin() {
   if (process.env.COPYEXEC_BIN) return process.env.COPYEXEC_BIN;
-  const build = spawnSync('cargo', ['build', '--release', '-q', '-p', 'copyexec-cli'], {
+  const build = spawnSync('cargo', ['build', '--release', '-q', '-p', 'copyexec-cli', '-p', 'copyexec-bench'], {
     cwd: root, stdio: ['ignore', 'inherit', 'inherit'],
   });
   assert.equal(build.status, 0, 'cargo build of the CLI');
@@ -116,7 +116,7 @@ async function open(file, options = {}) {
   return { context, page, seen, url };
 }
 
-async function assertInert(page, seen, url) {
+async function assertInert(page, seen, url, islands = ['application/json', 'application/json']) {
   assert.equal(await page.evaluate(() => typeof window.__pwned), 'undefined', 'a script ran');
   assert.deepEqual(await page.evaluate(() => window.__csp), [], 'CSP violations');
   assert.deepEqual(seen.console, [], 'console output');
@@ -130,7 +130,7 @@ async function assertInert(page, seen, url) {
       [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName} ${a.name}`)),
     bodyDisplay: getComputedStyle(document.body).display,
   }));
-  assert.deepEqual(dom.scripts, ['application/json', 'application/json'], 'only the data islands');
+  assert.deepEqual(dom.scripts, islands, 'only the data islands');
   assert.deepEqual(dom.tags, [['img', 0], ['iframe', 0], ['object', 0], ['embed', 0],
     ['link[rel=stylesheet]', 0], ['base', 0], ['form', 0], ['style', 1]]);
   assert.deepEqual(dom.handlers, [], 'event handler attributes');
@@ -214,4 +214,37 @@ test('the sample data: every chain shown with its timeline', { skip: !existsSync
     `${size} bytes for ${doc.chains.length} chains\n`);
   console.log(`sample report: ${size} bytes for ${doc.chains.length} chains`);
   assert.ok(size < 1024 * 1024, `the sample's report is ${size} bytes`);
+});
+
+test('a fleet of 2,000 hosts: the story first, every chain listed, small and quick to open', async () => {
+  const fleetDir = path.join(artifacts, 'fleet');
+  const gen = spawnSync(path.join(path.dirname(bin), 'copyexec-fleet'), [fleetDir, '2000'], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const out = path.join(artifacts, 'report-fleet.html');
+  run(bin, ['report', '-q', fleetDir, '-o', out]);
+  const size = statSync(out).size;
+  const started = Date.now();
+  const { context, page, seen, url } = await open(out);
+  const loadMs = Date.now() - started;
+  await assertInert(page, seen, url, ['application/gzip+base64', 'application/json']);
+  assert.equal(await page.getByTestId('chain-count').textContent(), '10007');
+  const graph = await page.getByTestId('spread-graph').innerText();
+  for (const label of ['10.66.6.6', 'ws0007', 'srv-fs1', 'dc1', 'srv-db1', 'ws0012', 'sccm1', '1,998 hosts']) {
+    assert.ok(graph.includes(label), `spread graph shows ${label}`);
+  }
+  assert.equal(await page.getByTestId('group').count(), 8);
+  assert.equal(await page.getByTestId('chain-row').count(), 10007);
+  assert.equal(await page.getByTestId('chain').count(), 57, 'rare chains in full, 10 of each installer');
+  // The story comes before the chains.
+  const order = await page.evaluate(() => ['story', 'groups', 'chains']
+    .map((id) => document.getElementById(id).getBoundingClientRect().top));
+  assert.ok(order[0] < order[1] && order[1] < order[2], `${order}`);
+  await page.locator('#story').screenshot({ path: path.join(artifacts, 'fleet-story.png') });
+  await page.screenshot({ path: path.join(artifacts, 'fleet-top.png') });
+  await context.close();
+  const line = `fleet report: ${size} bytes for 10007 chains, opened in ${loadMs} ms\n`;
+  writeFileSync(path.join(artifacts, 'report-fleet-size.txt'), line);
+  console.log(line.trim());
+  assert.ok(size <= 25 * 1024 * 1024, `the fleet's report is ${size} bytes`);
+  assert.ok(loadMs <= 15000, `the fleet's report took ${loadMs} ms to open`);
 });

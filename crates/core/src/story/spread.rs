@@ -3,8 +3,8 @@
 //! Every chain is a *move* from its source host to its target device. A host is reached from an
 //! origin only along moves whose times strictly increase along the path (A→B at 10:00 then
 //! B→C at 10:20 is a path; a B→C at 09:00 is not part of a path from A). An *origin* is a host
-//! with a move out before any move in, or with no move in: where an intrusion, or a deployment,
-//! started. A move's time is the first inbound connection of its chain from that source.
+//! with a move out before any move in (or at the same instant: the order cannot be told), or
+//! with no move in: where an intrusion, or a deployment, started. A move's time is the first inbound connection of its chain from that source.
 
 use super::hosts::{Directory, Resolution};
 use crate::chains::Chain;
@@ -222,7 +222,9 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
     }
     let is_origin: Vec<bool> = (0..n)
         .map(|h| match (first_out[h], first_in[h]) {
-            (Some(o), Some(i)) => o < i,
+            // At the same instant the order cannot be told: the host is an origin rather
+            // than a host nothing reached.
+            (Some(o), Some(i)) => o <= i,
             (Some(_), None) => true,
             _ => false,
         })
