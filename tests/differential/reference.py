@@ -15,6 +15,7 @@ as multisets of tuples.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import re
@@ -86,10 +87,18 @@ def load_old_csv(con, files_by_table: dict[str, list[Path]], schema) -> None:
         if not files:
             continue
         # Read every column as text and convert in SQL: DuckDB's reader would
-        # otherwise turn '' into NULL for strings and guess formats.
-        columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n, _ in schema[t]) + "}"
+        # otherwise turn '' into NULL for strings and guess formats. A column the
+        # export leaves out reads as Kusto reads it: '' for strings, null otherwise.
+        # DuckDB maps `columns` to the file's columns by position: list them in the file's order.
+        with open(files[0], encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        known = {n for n, _ in schema[t]}
+        present = set(header) if known.issuperset(header) else known
+        order = header if known.issuperset(header) else [n for n, _ in schema[t]]
+        columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in order) + "}"
         select = ", ".join(
-            f"CAST({_q(n)} AS TIMESTAMP_NS)" if ty == "datetime"
+            ("''" if ty == "string" else f"CAST(NULL AS {_SQL_TYPES[ty]})") if n not in present
+            else f"CAST({_q(n)} AS TIMESTAMP_NS)" if ty == "datetime"
             else f"coalesce({_q(n)}, '')" if ty == "string"
             else f"CAST({_q(n)} AS {_SQL_TYPES[ty]})"
             for n, ty in schema[t])

@@ -4,8 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import {
-  FIXTURES, appCards, artifact, chainCount, chooseFiles, cliChains, cliRows, download,
+  CLI, FIXTURES, ROOT, appCards, artifact, chainCount, chooseFiles, cliChains, cliRows, download,
   dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
   setTolerance, targets, waitForResults,
 } from './lib.mjs';
@@ -206,6 +207,63 @@ for (const url of urls) {
       await page.locator('[data-testid=event-dialog]').waitFor();
       await page.screenshot({ path: artifact(`${name}-event-dialog.png`) });
       await page.keyboard.press('Escape');
+    });
+
+    test('the story first: spread and files equal the CLI, picking a host or a file lists its chains', async () => {
+      const { page } = app;
+      const sample = sampleFiles();
+      const files = [...sample.files].sort();
+      const run = (cmd) => JSON.parse(execFileSync(CLI, [cmd, '--format', 'json', '-q', ...files],
+        { cwd: sample.dir, maxBuffer: 1 << 30 }).toString('utf8'));
+      const spread = run('spread');
+      const groups = run('groups').groups;
+      // Summary, spread, files, then the chains: the story is above the chain list.
+      const top = (sel) => page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().top);
+      const [s, g, c] = [await top('[data-testid=spread-graph]'), await top('[data-testid=group]'), await top('[data-testid=chain-list]')];
+      assert.ok(s < g && g < c, `spread ${s}, files ${g}, chains ${c}`);
+      const graph = await page.textContent('[data-testid=spread-graph]');
+      for (const h of spread.hosts) {
+        assert.ok(graph.includes(h.label.split('.')[0]), `spread graph shows ${h.label}`);
+      }
+      assert.equal(await page.locator('.spread-svg .sp-node.origin').count(), spread.origins.length, 'origins stand out');
+      const rows = await page.$$eval('[data-testid=group]', (els) => els.map((e) => e.dataset.group));
+      assert.deepEqual(rows, groups.map((x) => x.id), 'groups in the CLI order, rarest first');
+      // A file lists its chains.
+      const big = groups.reduce((a, b) => (b.chains.length > a.chains.length ? b : a));
+      await page.click(`[data-testid=group][data-group=${big.id}] button`);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chain]').length === n, big.chains.length);
+      const ids = await page.$$eval('[data-testid=chain]', (els) => els.map((e) => e.dataset.chainId));
+      assert.deepEqual([...ids].sort(), [...big.chains].sort());
+      // A host lists the chains of its moves.
+      const host = spread.hosts.find((h) => h.id === 'srv-db03');
+      const want = new Set(spread.moves.filter((m) => m.from === host.id || m.to === host.id).flatMap((m) => m.chains));
+      await page.click(`.spread-svg [data-host="${host.id}"]`);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chain]').length === n, want.size);
+      await page.screenshot({ path: artifact(`${name}-story-sample.png`), fullPage: false });
+      await page.click('[data-testid=pick] button');
+      await page.waitForFunction(() => !document.querySelector('[data-testid=pick]'));
+    });
+
+    test('a fleet of 2,000 hosts: the push folds, the intrusion stands out, the page stays short', async () => {
+      const { page } = app;
+      const dir = artifact('fleet-app');
+      execFileSync(join(ROOT, 'target/release/copyexec-fleet'), [dir, '2000']);
+      const names = ['DeviceFileEvents.csv', 'DeviceLogonEvents.csv', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
+      await page.click('text=New analysis');
+      const started = Date.now();
+      await chooseFiles(page, names.map((f) => join(dir, f)));
+      await page.waitForSelector('[data-testid=chain-count]', { timeout: 120000 });
+      const countMs = Date.now() - started;
+      assert.equal(await chainCount(page), 10007);
+      const graph = await page.textContent('[data-testid=spread-graph]');
+      for (const label of ['10.66.6.6', 'ws0007', 'srv-fs1', 'dc1', 'srv-db1', 'ws0012', 'sccm1', '1,998 hosts']) {
+        assert.ok(graph.includes(label), `spread graph shows ${label}`);
+      }
+      assert.equal(await page.locator('[data-testid=group]').count(), 8);
+      await page.screenshot({ path: artifact(`${name}-story-fleet.png`), fullPage: false });
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      console.log(`${name}: fleet chain count after ${countMs} ms; page ${height} px tall`);
+      assert.ok(height < 20000, `the page is ${height} px tall`);
     });
   });
 }

@@ -10,6 +10,7 @@ use copyexec_core::diag::Diagnostic;
 use copyexec_core::document::{AllowlistReport, Totals};
 use copyexec_core::load::Format;
 use copyexec_core::near_miss::NearMiss;
+use copyexec_core::story::Story;
 use copyexec_core::time::DateOrder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -171,6 +172,9 @@ pub struct ResultView {
     /// What each allowlist rule did (absent without rules).
     #[serde(default)]
     pub allowlist: Option<AllowlistReport>,
+    /// Groups and spread, as the CLI and the report show them.
+    #[serde(default)]
+    pub story: Story,
     /// Set when the chains come from an opened report, not from files read.
     #[serde(default)]
     pub from_report: Option<ReportOrigin>,

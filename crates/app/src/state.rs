@@ -8,6 +8,7 @@ use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::time::DateOrder;
 use copyexec_core::DEFAULT_TOLERANCE_SECONDS;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -201,6 +202,16 @@ impl FilterField {
     }
 }
 
+/// A set of chains picked in the story (a host, a move or a group): the chain list shows
+/// only these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pick {
+    /// What was picked, for the chip above the list ("host ws07", "group g3").
+    pub label: String,
+    /// The chain ids.
+    pub chains: Rc<BTreeSet<String>>,
+}
+
 /// Light or dark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -305,6 +316,8 @@ pub struct State {
     pub filter_field: FilterField,
     /// Order of chains.
     pub sort: SortKey,
+    /// Chains picked in the story, when some are.
+    pub pick: Option<Pick>,
     /// Event whose fields are open: (chain id, event id).
     pub selected: Option<(String, String)>,
     /// Theme.
@@ -343,6 +356,7 @@ impl Default for State {
             filter: String::new(),
             filter_field: FilterField::Any,
             sort: SortKey::Time,
+            pick: None,
             selected: None,
             theme: Theme::System,
             rules: Rules::default(),
@@ -414,6 +428,8 @@ pub enum Action {
     SetFilterField(FilterField),
     /// Sort order.
     SetSort(SortKey),
+    /// Chains picked in the story (or none).
+    Pick(Option<Pick>),
     /// Open or close an event's fields.
     Select(Option<(String, String)>),
     /// Theme.
@@ -465,6 +481,7 @@ impl Reducible for State {
                 s.error = None;
                 s.notice = None;
                 s.selected = None;
+                s.pick = None;
             }
             Action::Progress {
                 seq,
@@ -527,6 +544,7 @@ impl Reducible for State {
             Action::SetFilter(f) => s.filter = f,
             Action::SetFilterField(f) => s.filter_field = f,
             Action::SetSort(k) => s.sort = k,
+            Action::Pick(p) => s.pick = p,
             Action::Select(sel) => s.selected = sel,
             Action::SetTheme(t) => s.theme = t,
             Action::SetRules {
@@ -573,9 +591,11 @@ pub fn visible_chains(
     filter: &str,
     field: FilterField,
     sort: SortKey,
+    pick: Option<&Pick>,
 ) -> Vec<usize> {
     let needle = filter.trim().to_lowercase();
     let mut out: Vec<usize> = (0..chains.len())
+        .filter(|&i| pick.is_none_or(|p| p.chains.contains(&chains[i].id)))
         .filter(|&i| field.matches(&chains[i], &needle))
         .collect();
     let first = |v: &[String]| v.first().cloned().unwrap_or_default().to_lowercase();
@@ -613,6 +633,7 @@ mod tests {
             near_misses: vec![],
             suppressed: vec![],
             allowlist: None,
+            story: Default::default(),
             from_report: None,
             totals: Default::default(),
             rows: vec![],

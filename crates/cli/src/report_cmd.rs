@@ -49,12 +49,12 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let common = &args.common;
     let mut analysis = crate::analysis::analyse(common, args.near_misses)?;
+    // Full evidence for the chains the report details (the rare groups, up to its cap).
+    let ids = detailed_chains(&analysis.engine.results().story.groups);
     if !args.no_evidence {
-        // Full evidence for the chains the report details (the rare groups, up to its cap).
-        let ids = detailed_chains(&analysis.engine.results().story.groups);
         analysis.evidence(Some(&ids));
     }
-    let doc = analysis.engine.document();
+    let doc = analysis.engine.document_with(Some(&ids));
     let files = &analysis.files;
     let mut input_meta = Vec::with_capacity(files.len());
     for (path, input) in files.iter().zip(&doc.inputs) {

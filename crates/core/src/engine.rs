@@ -290,12 +290,34 @@ impl Engine {
 
     /// The chains document, with the evidence read so far.
     pub fn document(&self) -> ChainsDocument {
+        self.document_with(None)
+    }
+
+    /// The chains document with the evidence read so far of the chains `ids` only (of every
+    /// chain for `None`) and of the near misses: a report carries the evidence of the chains
+    /// it details, whatever else was read.
+    pub fn document_with(&self, ids: Option<&[String]>) -> ChainsDocument {
         let r = &self.results;
         let data = &self.data;
         let opts = data.options();
+        let wanted = |c: &Chain| ids.is_none_or(|ids| ids.contains(&c.id));
         let mut chains = r.chains.clone();
         let mut near = r.near_misses.clone();
         data.attach_evidence(&mut chains, &mut near, &self.evidence);
+        let mut suppressed = self.with_evidence(&r.suppressed);
+        for c in chains.iter_mut().chain(suppressed.iter_mut()) {
+            if !wanted(c) {
+                for e in c
+                    .connections
+                    .iter_mut()
+                    .chain(c.logons.iter_mut())
+                    .chain(c.writes.iter_mut())
+                    .chain(std::iter::once(&mut c.start))
+                {
+                    e.fields.clear();
+                }
+            }
+        }
         ChainsDocument {
             schema: CHAINS_SCHEMA.to_string(),
             tool: Tool {
@@ -329,7 +351,7 @@ impl Engine {
             spread: r.story.spread.clone(),
             near_misses: near,
             allowlist: r.allowlist.clone(),
-            suppressed_chains: self.with_evidence(&r.suppressed),
+            suppressed_chains: suppressed,
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn allowlist_panel() -> Html {
     let presets = use_memo((), |_| preset_files());
     let copied = use_state(|| None::<String>);
     let state = &ctx.state;
+    let start_open = use_state(|| !state.allowlist.rules.is_empty());
     let from_report = state
         .result
         .as_ref()
@@ -152,7 +153,9 @@ pub fn allowlist_panel() -> Html {
     let line_text = error_line.and_then(|l| rules.text.lines().nth(l.saturating_sub(1)));
     html! {
         <section class="allowlist" aria-labelledby="allowlist-title" data-testid="allowlist-panel">
-            <details open=true>
+            // Closed when the results first show without a rule in force: out of the way of
+            // the story, one click away. Never changed after that, so the reader's choice holds.
+            <details open={*start_open}>
                 <summary>
                     <h2 id="allowlist-title" class="section-title inline">{ "Allowlist" }</h2>
                     <span class="muted small" data-testid="rules-in-force">

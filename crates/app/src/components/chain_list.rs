@@ -38,10 +38,11 @@ pub fn chain_list() -> Html {
             state.filter.clone(),
             state.filter_field,
             state.sort,
+            state.pick.clone(),
         ),
-        |(r, filter, field, sort)| {
+        |(r, filter, field, sort, pick)| {
             r.as_ref()
-                .map(|r| visible_chains(&r.chains, filter, *field, *sort))
+                .map(|r| visible_chains(&r.chains, filter, *field, *sort, pick.as_ref()))
                 .unwrap_or_default()
         },
     );
@@ -64,12 +65,22 @@ pub fn chain_list() -> Html {
         Callback::from(move |_| limit.set(*limit + PAGE))
     };
     let total = result.chains.len();
+    let clear_pick = {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| ctx.dispatch(crate::state::Action::Pick(None)))
+    };
     let shown = wanted.min(*drawn);
     html! {
         <section class="chains" aria-labelledby="chains-title" data-testid="chain-list"
             data-pending={(wanted - shown).to_string()}>
             <h2 id="chains-title" class="section-title">
                 { "Chains" }
+                if let Some(p) = &state.pick {
+                    <span class="pick" data-testid="pick">
+                        { format!(" · {} ({} chains) ", p.label, p.chains.len()) }
+                        <button type="button" class="link" onclick={clear_pick}>{ "show all" }</button>
+                    </span>
+                }
                 if indices.len() != total {
                     <span class="muted small" data-testid="filtered-count">{ format!(" · {} of {} match the filter", indices.len(), total) }</span>
                 }

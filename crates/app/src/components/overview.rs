@@ -127,6 +127,10 @@ fn go_to_chain(id: &str) {
     }
 }
 
+/// Devices from which on the timeline (a lane each) is left out, as in the report: the
+/// spread and the groups tell the story at any scale, thousands of lanes do not.
+const MAX_LANES: usize = 60;
+
 /// The overview.
 #[function_component(Overview)]
 pub fn overview() -> Html {
@@ -135,10 +139,23 @@ pub fn overview() -> Html {
     let svg_ref = use_node_ref();
     let shared = state.result.clone().map(Shared);
     let indices = use_memo(
-        (shared.clone(), state.filter.clone(), state.filter_field),
-        |(r, filter, field)| {
+        (
+            shared.clone(),
+            state.filter.clone(),
+            state.filter_field,
+            state.pick.clone(),
+        ),
+        |(r, filter, field, pick)| {
             r.as_ref()
-                .map(|r| visible_chains(&r.chains, filter, *field, crate::state::SortKey::Time))
+                .map(|r| {
+                    visible_chains(
+                        &r.chains,
+                        filter,
+                        *field,
+                        crate::state::SortKey::Time,
+                        pick.as_ref(),
+                    )
+                })
                 .unwrap_or_default()
         },
     );
@@ -225,6 +242,17 @@ pub fn overview() -> Html {
     };
     if result.chains.is_empty() {
         return html! {};
+    }
+    let devices: std::collections::BTreeSet<&str> =
+        result.chains.iter().map(|c| c.device_id.as_str()).collect();
+    if devices.len() > MAX_LANES {
+        return html! {
+            <section class="overview" aria-label="Timeline">
+                <p class="muted small">{ format!(
+                    "The chains touch {} devices, too many for a lane each (at most {MAX_LANES}): the spread and the files above tell where they went.",
+                    crate::format::count(devices.len() as u64)) }</p>
+            </section>
+        };
     }
     let v = *view;
     let plot_w = W - LEFT - RIGHT;

@@ -5,6 +5,27 @@ use crate::hooks::use_worker::AppContext;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
+/// Why rows were not read, with how many and the fix where there is one: the first error of
+/// each input's streams (the date order, a broken quote…).
+fn skip_reasons(inputs: &[crate::protocol::InputView]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in inputs {
+        for s in &i.streams {
+            if let Some(d) = s
+                .diagnostics
+                .iter()
+                .find(|d| d.severity == copyexec_core::diag::Severity::Error)
+            {
+                let text = format!("{}: {}", s.name, d.message);
+                if !out.contains(&text) && out.len() < 3 {
+                    out.push(text);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The summary.
 #[function_component(Summary)]
 pub fn summary() -> Html {
@@ -39,6 +60,23 @@ pub fn summary() -> Html {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
             data-read-ms={format!("{:.0}", state.read_ms)} data-query-ms={format!("{:.0}", result.query_ms)}
             data-testid="summary">
+            if t.rows_skipped > 0 || t.streams_skipped > 0 || !state.missing_tables.is_empty() {
+                <div class="caveats alert alert-warning" role="alert" data-testid="caveats">
+                    <p><strong>{ "Read this before the count: the result below leaves out what could not be read." }</strong></p>
+                    <ul>
+                        if t.rows_skipped > 0 {
+                            <li>{ format!("{} row{} could not be read and are not in the chains", format::count(t.rows_skipped), if t.rows_skipped == 1 { "" } else { "s" }) }
+                                { for skip_reasons(&state.inputs).into_iter().map(|r| html! { <span class="reason">{ format!(" · {r}") }</span> }) }
+                            </li>
+                        }
+                        if t.streams_skipped > 0 {
+                            <li>{ format!("{} file{} could not be analysed; see “Files read” below for why. The others were analysed.",
+                                t.streams_skipped, if t.streams_skipped == 1 { "" } else { "s" }) }</li>
+                        }
+                        { for state.missing_tables.iter().map(|m| html! { <li>{ m.clone() }</li> }) }
+                    </ul>
+                </div>
+            }
             <div class={classes!("stat", "stat-main", (chains.is_empty()).then_some("stat-zero"))}>
                 <span class="stat-value" data-testid="chain-count">{ chains.len() }</span>
                 <span class="stat-label">{ if chains.len() == 1 { "chain" } else { "chains" } }</span>
@@ -91,19 +129,7 @@ pub fn summary() -> Html {
                     </table>
                 </div>
             }
-            if !state.missing_tables.is_empty() {
-                <div class="missing" role="alert" data-testid="missing-tables">
-                    { for state.missing_tables.iter().map(|m| html! {
-                        <p class="alert alert-warning">{ m.clone() }</p>
-                    }) }
-                </div>
-            }
-            if t.streams_skipped > 0 {
-                <p class="alert alert-warning">
-                    { format!("{} file{} could not be analysed; see “Files read” below for why. The others were analysed.",
-                        t.streams_skipped, if t.streams_skipped == 1 { "" } else { "s" }) }
-                </p>
-            }
+
             if !result.evidence_errors.is_empty() {
                 { for result.evidence_errors.iter().map(|m| html! { <p class="alert alert-warning">{ m.clone() }</p> }) }
             }

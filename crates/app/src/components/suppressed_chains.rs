@@ -21,6 +21,7 @@ fn suppressed_view(r: &ResultView) -> ResultView {
         near_misses: Vec::new(),
         suppressed: Vec::new(),
         allowlist: r.allowlist.clone(),
+        story: Default::default(),
         from_report: r.from_report.clone(),
         totals: r.totals.clone(),
         rows: Vec::new(),

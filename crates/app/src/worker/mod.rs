@@ -1,9 +1,10 @@
-//! The analysis worker: the core crate, run off the page's thread.
+//! The analysis worker: the core's [`Engine`], run off the page's thread.
 //!
-//! It holds the loaded [`Dataset`] and the `File`s it came from, answers tolerance changes
-//! at once from the dataset (no re-reading), and reads the evidence rows (every original
-//! field of the chains' events) again from the files in the background, keeping what it
-//! read so a later tolerance needs only the rows it has not seen.
+//! It holds the engine (the loaded data set and its analysis) and the `File`s it came from,
+//! answers tolerance and allowlist changes at once from memory (no re-reading), and has the
+//! engine read the evidence rows (every original field of the chains' events) again from the
+//! files in the background; the engine keeps what it read, so a later tolerance needs only
+//! the rows it has not seen.
 
 mod blob_reader;
 
@@ -12,19 +13,16 @@ use crate::protocol::{
 };
 use blob_reader::BlobReader;
 use copyexec_core::allowlist::Allowlist;
-use copyexec_core::chains::Chain;
-use copyexec_core::evidence::Fields;
+use copyexec_core::engine::{EvidenceSource, Settings};
+use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
 use copyexec_core::load::StreamReport;
 use copyexec_core::load::{LoadOptions, Loader};
-use copyexec_core::near_miss::NearMiss;
-use copyexec_core::store::Loc;
 use copyexec_core::ChainsDocument;
-use copyexec_core::Dataset;
+use copyexec_core::{Dataset, Engine};
 use copyexec_report::{parse_report, parse_report_meta, render, sha256_hex, InputMeta, ReportMeta};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -36,18 +34,34 @@ const ROWS_SHOWN: usize = 5000;
 const PROGRESS_STEP: u64 = 2 * 1024 * 1024;
 
 struct Session {
-    data: Dataset,
+    engine: Engine,
     files: Vec<File>,
-    tolerance: i64,
-    /// Allowlist rules in force.
-    allowlist: Allowlist,
-    /// Evidence read so far, by location.
-    evidence: HashMap<Loc, Fields>,
-    evidence_errors: Vec<String>,
     /// The latest request; evidence for an older one is not read.
     latest: u32,
     /// The result waiting for its evidence.
     pending: Option<Box<ResultView>>,
+}
+
+/// The session's files, opened again for evidence and hashing.
+struct Blobs<'a>(&'a [File]);
+
+impl Blobs<'_> {
+    fn reader(&self, input: u32) -> std::io::Result<BlobReader> {
+        let file = self.0.get(input as usize).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, format!("no input {input}"))
+        })?;
+        BlobReader::new(file.clone().into())
+    }
+}
+
+impl EvidenceSource for Blobs<'_> {
+    fn open_at(&mut self, input: u32) -> std::io::Result<Box<dyn ReadAt + '_>> {
+        Ok(Box::new(self.reader(input)?))
+    }
+
+    fn open(&mut self, input: u32) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        Ok(Box::new(self.reader(input)?))
+    }
 }
 
 /// Wait before reading evidence after a tolerance change: while the user drags the slider,
@@ -147,7 +161,7 @@ fn handle(message: ToWorker, data: &JsValue) {
         ToWorker::Allowlist { seq, allowlist } => {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
-                    session.allowlist = allowlist;
+                    session.engine.set_allowlist(allowlist);
                     session.latest = seq;
                     analyse(seq, session, EVIDENCE_DELAY_MS);
                 }
@@ -156,7 +170,7 @@ fn handle(message: ToWorker, data: &JsValue) {
         ToWorker::Tolerance { seq, tolerance } => {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
-                    session.tolerance = tolerance;
+                    session.engine.set_tolerance(tolerance);
                     session.latest = seq;
                     analyse(seq, session, EVIDENCE_DELAY_MS);
                 }
@@ -261,6 +275,10 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
         near_misses: doc.near_misses.clone(),
         suppressed: doc.suppressed_chains.clone(),
         allowlist: doc.allowlist.clone(),
+        story: copyexec_core::story::Story {
+            groups: doc.groups.clone(),
+            spread: doc.spread.clone(),
+        },
         from_report: Some(ReportOrigin {
             file: name,
             title: meta.title,
@@ -355,26 +373,30 @@ fn load(
     }
     let data = Dataset::new(loader.finish());
     let read_ms = now() - started;
+    let engine = Engine::new(
+        data,
+        Settings {
+            tolerance_seconds: tolerance,
+            allowlist,
+            near_misses: true,
+        },
+    );
     post(
         &FromWorker::Loaded {
             seq,
-            inputs: input_views(&data),
-            missing_tables: data
+            inputs: input_views(engine.data()),
+            missing_tables: engine
                 .missing_tables()
                 .into_iter()
-                .map(|t| format!("no {t} loaded: no chain can match"))
+                .map(|m| m.message)
                 .collect(),
             read_ms,
         },
         None,
     );
     let mut session = Session {
-        data,
+        engine,
         files,
-        tolerance,
-        allowlist,
-        evidence: HashMap::new(),
-        evidence_errors: Vec::new(),
         latest: seq,
         pending: None,
     };
@@ -396,43 +418,10 @@ impl std::io::Read for FailingReader {
 /// `delay_ms`, unless a newer request came first).
 fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
     let started = now();
-    let tolerance = session.tolerance;
-    let data = &session.data;
-    let list = &session.allowlist;
-    let rows = data.rows(tolerance);
-    let filtered = data.apply_allowlist(&rows, list);
-    let (mut chains, mut suppressed) = data.chains_with_allowlist(&filtered, list, tolerance);
-    let near_misses = data.near_misses(&rows, tolerance);
-    let allowlist = (!list.is_empty()).then(|| data.allowlist_report(list, &filtered, &suppressed));
-    let query_ms = now() - started;
-    let missing = missing_evidence(session, &chains) || missing_evidence(session, &suppressed);
-    let data = &session.data;
-    data.attach_evidence(&mut chains, &mut [], &session.evidence);
-    data.attach_evidence(&mut suppressed, &mut [], &session.evidence);
-    // The rows `copyexec rows` prints with these rules: those no rule set aside.
-    let shown: Vec<Vec<String>> = filtered
-        .kept
-        .iter()
-        .take(ROWS_SHOWN)
-        .map(|r| data.project(*r).to_vec())
-        .collect();
-    let totals = data.totals(filtered.kept.len(), chains.len());
-    let result = ResultView {
-        seq,
-        tolerance,
-        evidence_complete: !missing,
-        evidence_errors: session.evidence_errors.clone(),
-        chains,
-        near_misses,
-        suppressed,
-        allowlist,
-        from_report: None,
-        totals,
-        rows: shown,
-        memory_bytes: memory_bytes(),
-        query_ms,
-    };
-    if !missing {
+    let mut result = view(seq, session);
+    // The engine ran when the settings changed; this is the cost of shaping the view.
+    result.query_ms = now() - started;
+    if result.evidence_complete {
         post(&FromWorker::Result(Box::new(result)), None);
         return;
     }
@@ -450,94 +439,70 @@ fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
         .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), delay_ms);
 }
 
+/// What the page shows of the engine's results, with the evidence read so far.
+fn view(seq: u32, session: &Session) -> ResultView {
+    let engine = &session.engine;
+    let r = engine.results();
+    let data = engine.data();
+    // The rows `copyexec rows` prints with these rules: those no rule set aside.
+    let rows = r
+        .kept
+        .iter()
+        .take(ROWS_SHOWN)
+        .map(|row| data.project(*row).to_vec())
+        .collect();
+    ResultView {
+        seq,
+        tolerance: engine.settings().tolerance_seconds,
+        evidence_complete: engine.evidence_complete(Some(&chain_ids(engine))),
+        evidence_errors: engine.evidence_errors().to_vec(),
+        chains: engine.with_evidence(&r.chains),
+        near_misses: r.near_misses.clone(),
+        suppressed: engine.with_evidence(&r.suppressed),
+        allowlist: r.allowlist.clone(),
+        story: r.story.clone(),
+        from_report: None,
+        totals: engine.totals(),
+        rows,
+        memory_bytes: memory_bytes(),
+        query_ms: 0.0,
+    }
+}
+
+/// Ids of every chain and suppressed chain: the evidence the page shows.
+fn chain_ids(engine: &Engine) -> Vec<String> {
+    let r = engine.results();
+    r.chains
+        .iter()
+        .chain(&r.suppressed)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
 /// Reads the evidence of the pending result, if it is still the latest, and posts it whole.
 fn complete_evidence(seq: u32, session: &mut Session) {
-    if session.latest != seq {
+    if session.latest != seq || session.pending.take().is_none() {
         return;
     }
-    let Some(mut result) = session.pending.take() else {
-        return;
-    };
-    if result.seq != seq {
-        return;
-    }
-    read_evidence(session, &result.chains, &[]);
-    read_evidence(session, &result.suppressed, &[]);
+    let ids = chain_ids(&session.engine);
     session
-        .data
-        .attach_evidence(&mut result.chains, &mut [], &session.evidence);
-    session
-        .data
-        .attach_evidence(&mut result.suppressed, &mut [], &session.evidence);
+        .engine
+        .read_evidence(Some(&ids), false, &mut Blobs(&session.files));
+    let mut result = view(seq, session);
     result.evidence_complete = true;
-    result.evidence_errors = session.evidence_errors.clone();
-    result.memory_bytes = memory_bytes();
-    post(&FromWorker::Result(result), None);
+    post(&FromWorker::Result(Box::new(result)), None);
 }
 
-fn missing_evidence(session: &Session, chains: &[Chain]) -> bool {
-    session
-        .data
-        .evidence_requests(chains, &[])
-        .iter()
-        .any(|r| r.locs.iter().any(|l| !session.evidence.contains_key(l)))
-}
-
-fn read_evidence(session: &mut Session, chains: &[Chain], near: &[NearMiss]) {
-    for mut request in session.data.evidence_requests(chains, near) {
-        request.locs.retain(|l| !session.evidence.contains_key(l));
-        if request.locs.is_empty() {
-            continue;
-        }
-        let Some(file) = session.files.get(request.input as usize) else {
-            continue;
-        };
-        let name = session.data.inputs()[request.input as usize].name.clone();
-        // Plain-text files: jump to each row; compressed ones and documents: read through.
-        let found = BlobReader::new(file.clone().into()).and_then(|mut r| {
-            match session.data.read_evidence_at(&request, &mut r) {
-                Some(found) => found,
-                None => session.data.read_evidence(&request, Box::new(r)),
-            }
-        });
-        match found {
-            Ok(rows) => session.evidence.extend(rows),
-            Err(e) => {
-                let message = format!("{name}: could not read the evidence rows again: {e}");
-                if !session.evidence_errors.contains(&message) {
-                    session.evidence_errors.push(message);
-                }
-            }
-        }
-    }
-}
-
-/// The chains document exactly as `copyexec chains --format json [--near-misses]` builds it
-/// (crates/cli/src/analysis.rs): allowlist applied, evidence for chains, near misses and
-/// suppressed chains.
+/// The chains document exactly as `copyexec chains --format json [--near-misses]` builds it:
+/// allowlist applied, evidence for chains, near misses and suppressed chains.
 fn document(session: &mut Session, near_misses: bool) -> ChainsDocument {
-    let tolerance = session.tolerance;
-    let rows = session.data.rows(tolerance);
-    let filtered = session.data.apply_allowlist(&rows, &session.allowlist);
-    let (mut chains, mut suppressed) =
-        session
-            .data
-            .chains_with_allowlist(&filtered, &session.allowlist, tolerance);
-    let mut near = if near_misses {
-        session.data.near_misses(&rows, tolerance)
-    } else {
-        Vec::new()
-    };
-    read_evidence(session, &chains, &near);
-    read_evidence(session, &suppressed, &[]);
-    let data = &session.data;
-    data.attach_evidence(&mut chains, &mut near, &session.evidence);
-    data.attach_evidence(&mut suppressed, &mut [], &session.evidence);
-    let list = &session.allowlist;
-    let report = (!list.is_empty()).then(|| data.allowlist_report(list, &filtered, &suppressed));
-    let mut doc = data.document(tolerance, filtered.kept.len(), chains, near);
-    doc.allowlist = report;
-    doc.suppressed_chains = suppressed;
+    session
+        .engine
+        .read_evidence(None, near_misses, &mut Blobs(&session.files));
+    let mut doc = session.engine.document();
+    if !near_misses {
+        doc.near_misses.clear();
+    }
     doc
 }
 
@@ -546,9 +511,7 @@ fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut me
     match kind {
         DownloadKind::RowsCsv => {
             // As `copyexec rows` with the same rules: the rows no rule set aside.
-            let rows = session.data.rows(session.tolerance);
-            let kept = session.data.apply_allowlist(&rows, &session.allowlist).kept;
-            if let Err(e) = session.data.write_rows_csv(&kept, &mut out) {
+            if let Err(e) = session.engine.write_rows_csv(&mut out) {
                 return fail(0, format!("could not write the rows: {e}"));
             }
         }
@@ -561,7 +524,15 @@ fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut me
             out.push(b'\n');
         }
         DownloadKind::ReportHtml => {
-            let doc = document(session, near_misses);
+            // As `copyexec report`: the evidence of the chains the report details.
+            let ids = copyexec_report::detailed_chains(&session.engine.results().story.groups);
+            session
+                .engine
+                .read_evidence(Some(&ids), near_misses, &mut Blobs(&session.files));
+            let mut doc = session.engine.document_with(Some(&ids));
+            if !near_misses {
+                doc.near_misses.clear();
+            }
             // The chain of custody: each input's size and SHA-256, read again from the File.
             for (file, input) in session.files.iter().zip(&doc.inputs) {
                 let hash = BlobReader::new(file.clone().into()).and_then(sha256_hex);

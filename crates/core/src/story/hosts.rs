@@ -184,23 +184,19 @@ impl Directory {
 
     /// The sources of `chain`: one per connection address, with the logon names matched with
     /// connections from it, resolved to a device where the data allows.
-    pub fn sources(&self, chain: &Chain) -> Vec<Source> {
-        let by_id = |events: &[Event]| -> FxHashMap<String, usize> {
-            events
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.id.clone(), i))
-                .collect()
-        };
-        let nets = by_id(&chain.connections);
-        let logons = by_id(&chain.logons);
+    pub fn sources<'a>(&self, chain: &'a Chain) -> Vec<Source> {
+        // A chain holds a handful of events: finding one by id is a short scan.
+        let find = |events: &'a [Event], id: &str| events.iter().find(|e| e.id == id);
         let mut per_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for row in &chain.rows {
-            let Some(n) = nets.get(&row[0]) else { continue };
-            let address = normalize_address(key(&chain.connections[*n], "RemoteIP"));
-            let names = per_address.entry(address).or_default();
-            if let Some(l) = logons.get(&row[1]) {
-                let name = key(&chain.logons[*l], "RemoteDeviceName").trim();
+            let Some(n) = find(&chain.connections, &row[0]) else {
+                continue;
+            };
+            let names = per_address
+                .entry(normalize_address(key(n, "RemoteIP")))
+                .or_default();
+            if let Some(l) = find(&chain.logons, &row[1]) {
+                let name = key(l, "RemoteDeviceName").trim();
                 if !name.is_empty() && name != "-" {
                     names.insert(name.to_string());
                 }

@@ -30,8 +30,7 @@ impl Story {
     /// The story of `chains` (and the groups of `suppressed`), over the devices of `store`.
     pub fn build(store: &Store, chains: &[Chain], suppressed: &[Chain]) -> Story {
         let dir = Directory::from_store(store);
-        let spread = spread::build(&dir, chains);
-        let hosts = chain_hosts(&dir, &spread, chains);
+        let (spread, hosts) = spread::build(&dir, chains);
         let suppressed_hosts = chain_hosts(&dir, &spread, suppressed);
         Story {
             groups: groups::build(chains, &hosts, suppressed, &suppressed_hosts),
@@ -47,8 +46,8 @@ impl Story {
     }
 }
 
-/// Each chain's target and source host ids, with the spread's ids (hosts only suppressed
-/// chains touch get the ids the spread would give them).
+/// Each suppressed chain's target and source host ids, with the spread's ids (hosts only
+/// suppressed chains touch get the ids the spread would give them).
 fn chain_hosts(dir: &Directory, spread: &Spread, chains: &[Chain]) -> Vec<ChainHosts> {
     let mut device_ids: BTreeMap<&str, &str> = BTreeMap::new();
     let mut external_ids: BTreeMap<&str, &str> = BTreeMap::new();

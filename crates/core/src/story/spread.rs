@@ -6,6 +6,7 @@
 //! with a move out before any move in (or at the same instant: the order cannot be told), or
 //! with no move in: where an intrusion, or a deployment, started. A move's time is the first inbound connection of its chain from that source.
 
+use super::groups::ChainHosts;
 use super::hosts::{Directory, Resolution};
 use crate::chains::Chain;
 use crate::story::hosts::normalize_address;
@@ -154,8 +155,9 @@ struct HostAcc {
     resolved: BTreeSet<Resolution>,
 }
 
-/// Builds the spread of `chains` over the devices of `dir`.
-pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
+/// Builds the spread of `chains` over the devices of `dir`, with each chain's target and
+/// source host ids.
+pub fn build(dir: &Directory, chains: &[Chain]) -> (Spread, Vec<ChainHosts>) {
     let mut keys: Vec<HostKey> = Vec::new();
     let mut index: FxHashMap<HostKey, usize> = FxHashMap::default();
     let mut accs: Vec<HostAcc> = Vec::new();
@@ -170,6 +172,7 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
     let mut conflicts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     // (time, from, to) for every chain and source.
     let mut edges: Vec<(Ticks, usize, usize)> = Vec::new();
+    let mut per_chain: Vec<(usize, Vec<usize>)> = Vec::with_capacity(chains.len());
     for (ci, c) in chains.iter().enumerate() {
         let target_key = match dir.device(&c.device_id) {
             Some(d) => HostKey::Device(d),
@@ -177,12 +180,14 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
         };
         let to = host(target_key, &mut keys, &mut accs);
         accs[to].resolved.insert(Resolution::Target);
+        let mut froms = Vec::new();
         for src in dir.sources(c) {
             let key = match src.device {
                 Some(d) => HostKey::Device(d),
                 None => HostKey::External(src.address.clone()),
             };
             let from = host(key, &mut keys, &mut accs);
+            froms.push(from);
             accs[from].resolved.insert(src.resolution);
             if src.device.is_none() {
                 accs[from].names.extend(src.names.iter().cloned());
@@ -210,6 +215,7 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
                 edges.push((at, from, to));
             }
         }
+        per_chain.push((to, froms));
     }
     let n = keys.len();
     edges.sort();
@@ -375,7 +381,14 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
     move_list.sort_by(|a, b| {
         (a.first.as_str(), &a.from, &a.to).cmp(&(b.first.as_str(), &b.from, &b.to))
     });
-    Spread {
+    let chain_hosts = per_chain
+        .into_iter()
+        .map(|(to, froms)| ChainHosts {
+            target: ids[to].clone(),
+            sources: froms.into_iter().map(|f| ids[f].clone()).collect(),
+        })
+        .collect();
+    let spread = Spread {
         origins: hosts
             .iter()
             .filter(|h| h.is_origin)
@@ -391,7 +404,8 @@ pub fn build(dir: &Directory, chains: &[Chain]) -> Spread {
                 chains: cs.iter().map(|&c| chains[c].id.clone()).collect(),
             })
             .collect(),
-    }
+    };
+    (spread, chain_hosts)
 }
 
 fn unix_ms(t: Ticks) -> f64 {

@@ -1,0 +1,176 @@
+//! The spread, drawn first: origins on the left, time left to right, fan-outs folded (the
+//! core's [`graph::layout`], the same picture as the report's). A host or a move picked here
+//! filters the chain list to its chains.
+
+use crate::hooks::use_worker::AppContext;
+use crate::state::{Action, Pick, Shared};
+use copyexec_core::story::graph::{self, thousands, Graph};
+use copyexec_core::story::spread::Spread;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::prelude::*;
+
+const COL: i64 = 230;
+const ROW: i64 = 58;
+const BOX_W: i64 = 180;
+const BOX_H: i64 = 38;
+const PAD: i64 = 16;
+
+/// Chains of the moves touching any of `hosts` (as source or target).
+fn chains_of_hosts(spread: &Spread, hosts: &[String]) -> BTreeSet<String> {
+    let hosts: BTreeSet<&str> = hosts.iter().map(String::as_str).collect();
+    spread
+        .moves
+        .iter()
+        .filter(|m| hosts.contains(m.from.as_str()) || hosts.contains(m.to.as_str()))
+        .flat_map(|m| m.chains.iter().cloned())
+        .collect()
+}
+
+/// Chains of the moves an edge stands for.
+fn chains_of_edge(spread: &Spread, g: &Graph, from: &str, to: &str) -> BTreeSet<String> {
+    let hosts = |id: &str| -> BTreeSet<String> {
+        g.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.hosts.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let (f, t) = (hosts(from), hosts(to));
+    spread
+        .moves
+        .iter()
+        .filter(|m| f.contains(&m.from) && t.contains(&m.to))
+        .flat_map(|m| m.chains.iter().cloned())
+        .collect()
+}
+
+fn short_time(first: &str, last: &str) -> String {
+    let clock = |t: &str| t.get(11..16).unwrap_or("").to_string();
+    if first.get(..16) == last.get(..16) {
+        clock(first)
+    } else if first.get(..10) == last.get(..10) {
+        format!("{}–{}", clock(first), clock(last))
+    } else {
+        format!(
+            "{} – {}",
+            first.get(..10).unwrap_or(""),
+            last.get(..10).unwrap_or("")
+        )
+    }
+}
+
+/// The figure.
+#[function_component(SpreadGraph)]
+pub fn spread_graph() -> Html {
+    let ctx = use_context::<AppContext>().expect("app context");
+    let shared = ctx.state.result.clone().map(Shared);
+    let graph = use_memo(shared.clone(), |r| {
+        r.as_ref().map(|r| Rc::new(graph::layout(&r.story.spread)))
+    });
+    let (Some(result), Some(g)) = (shared, (*graph).clone()) else {
+        return html! {};
+    };
+    let spread = &result.story.spread;
+    if spread.moves.is_empty() {
+        return html! {};
+    }
+    let rows = g.nodes.iter().map(|n| n.row + 1).max().unwrap_or(1) as i64;
+    let width = PAD * 2 + (g.columns.max(1) as i64 - 1) * COL + BOX_W;
+    let height = PAD * 2 + (rows - 1) * ROW + BOX_H;
+    let pos = |id: &str| {
+        g.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| (PAD + n.column as i64 * COL, PAD + n.row as i64 * ROW))
+    };
+    let pick = |label: String, chains: BTreeSet<String>| {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            ctx.dispatch(Action::Pick(Some(Pick {
+                label: label.clone(),
+                chains: Rc::new(chains.clone()),
+            })))
+        })
+    };
+    let picked = ctx.state.pick.as_ref().map(|p| p.label.clone());
+    let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
+    edges.sort_by_key(|e| e.path);
+    let edge_html = edges.into_iter().filter_map(|e| {
+        let ((x0, y0), (x1, y1)) = (pos(&e.from)?, pos(&e.to)?);
+        let (sx, sy, tx, ty) = (x0 + BOX_W, y0 + BOX_H / 2, x1, y1 + BOX_H / 2);
+        let d = if tx > sx {
+            let mid = (sx + tx) / 2;
+            format!("M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}")
+        } else {
+            let top = y0.min(y1) - ROW / 2;
+            format!("M{sx} {sy}C{} {top} {} {top} {tx} {ty}", sx + COL / 2, tx - COL / 2)
+        };
+        let label = format!("move {} → {}", e.from.trim_start_matches("fold:"), e.to.trim_start_matches("fold:"));
+        let onclick = pick(label.clone(), chains_of_edge(spread, &g, &e.from, &e.to));
+        let title = format!(
+            "{} → {}: {} chain{}, {}; {}",
+            e.from, e.to, thousands(e.chains), if e.chains == 1 { "" } else { "s" },
+            short_time(&e.first, &e.last), e.files.join(", ")
+        );
+        Some(html! {
+            <g class={classes!("sp-move", e.path.then_some("path"), (picked.as_deref() == Some(label.as_str())).then_some("picked"))} onclick={onclick}>
+                <path class="sp-hit" d={d.clone()} />
+                <path class="sp-edge" d={d} marker-end="url(#sp-arrow)"><title>{ title }</title></path>
+                if e.path {
+                    <text class="sp-when" x={(tx - 8).to_string()} y={(ty - 6).to_string()} text-anchor="end">{ short_time(&e.first, &e.last) }</text>
+                }
+            </g>
+        })
+    });
+    let node_html = g.nodes.iter().map(|n| {
+        let (x, y) = pos(&n.id).unwrap_or((0, 0));
+        let label = if n.hosts.len() > 1 {
+            format!("{} ({})", n.label, n.id.trim_start_matches("fold:"))
+        } else {
+            format!("host {}", n.label)
+        };
+        let onclick = pick(label.clone(), chains_of_hosts(spread, &n.hosts));
+        let classes = classes!(
+            "sp-node",
+            n.origin.then_some("origin"),
+            (n.hosts.len() > 1).then_some("fold"),
+            n.external.then_some("ext"),
+            (picked.as_deref() == Some(label.as_str())).then_some("picked"),
+        );
+        let title = n.hosts.iter().take(12).cloned().collect::<Vec<_>>().join(", ");
+        html! {
+            <g class={classes} onclick={onclick} data-host={n.id.clone()} tabindex="0" role="button"
+                aria-label={format!("Show the chains of {}", n.label)}>
+                if n.hosts.len() > 1 {
+                    <rect x={(x + 6).to_string()} y={(y - 6).to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="5" />
+                    <rect x={(x + 3).to_string()} y={(y - 3).to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="5" />
+                }
+                <rect x={x.to_string()} y={y.to_string()} width={BOX_W.to_string()} height={BOX_H.to_string()} rx="5"><title>{ title }</title></rect>
+                <text x={(x + BOX_W / 2).to_string()} y={(y + BOX_H / 2 + 4).to_string()} text-anchor="middle">{ n.label.chars().take(24).collect::<String>() }</text>
+            </g>
+        }
+    });
+    html! {
+        <section class="spread" aria-labelledby="spread-title" data-testid="spread-graph">
+            <h2 id="spread-title" class="section-title">
+                { "Where it started and where it went" }
+                <span class="muted small">{ format!(" · {} origin{}, {} hosts, {} moves",
+                    spread.origins.len(), if spread.origins.len() == 1 { "" } else { "s" },
+                    thousands(spread.hosts.len()), thousands(spread.moves.len())) }</span>
+            </h2>
+            <p class="muted small">{ "Origins (red) moved out before anything moved in; each host stands one step right of the host that first reached it; dashed boxes are sources known only by their address; stacked boxes are fan-outs folded. Pick a host or a move to list its chains." }</p>
+            <div class="spread-scroll">
+                <svg class="spread-svg" viewBox={format!("0 0 {width} {height}")} width={width.to_string()} height={height.to_string()} role="img" aria-label="Spread between hosts">
+                    <defs><marker id="sp-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="sp-head" d="M0 0L10 5L0 10z" /></marker></defs>
+                    { for edge_html }
+                    { for node_html }
+                </svg>
+            </div>
+            if g.hidden_hosts > 0 {
+                <p class="muted small">{ format!("{} more hosts are not drawn; the files and the chain list show them all.", thousands(g.hidden_hosts)) }</p>
+            }
+            { for spread.notes.iter().map(|n| html! { <p class="alert alert-info small">{ n.message.clone() }</p> }) }
+        </section>
+    }
+}
