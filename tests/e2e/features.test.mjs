@@ -116,8 +116,8 @@ for (const url of urls) {
       await waitForResults(page);
       const panel = page.locator('[data-testid=allowlist-panel]');
       // Out of the way until asked for: closed while no rule is in force, one click opens it.
-      assert.equal(await panel.locator('details').getAttribute('open'), null, 'closed without rules');
-      await panel.locator('summary').click();
+      assert.equal(await panel.locator('details').first().getAttribute('open'), null, 'closed without rules');
+      await panel.locator('summary').first().click();
       assert.equal(await page.locator('[data-testid=preset-toggle]:checked').count(), 0, 'presets are off by default');
       assert.match(await panel.textContent(), /Scheduled system maintenance tasks/);
       assert.match(await panel.textContent(), /ccmsetup/);
