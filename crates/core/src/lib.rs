@@ -38,6 +38,7 @@ pub mod chains;
 pub mod correlate;
 pub mod diag;
 pub mod evidence;
+pub mod identity;
 pub mod load;
 pub mod near_miss;
 pub mod schema;

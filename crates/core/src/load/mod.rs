@@ -8,6 +8,7 @@ pub(crate) mod csv;
 pub mod decode;
 pub(crate) mod ingest;
 pub(crate) mod json;
+pub(crate) mod timeline;
 
 pub use ingest::{StampStats, TableStats};
 
@@ -42,6 +43,8 @@ pub enum Format {
     Evtx,
     /// Windows events as flattened JSON lines.
     WindowsEventJson,
+    /// Defender device timeline export (one device, every event type, space-named columns).
+    DefenderTimelineCsv,
 }
 
 impl Format {
@@ -56,6 +59,7 @@ impl Format {
             Format::JsonRows => "JSON rows",
             Format::Evtx => "Windows event log (EVTX)",
             Format::WindowsEventJson => "Windows events as JSON lines",
+            Format::DefenderTimelineCsv => "Defender device timeline CSV",
         }
     }
 }
