@@ -12,6 +12,7 @@ use copyexec_core::allowlist::{kql, Allowlist};
 use copyexec_core::load::LoadOptions;
 use copyexec_core::time::{parse_offset, DateOrder};
 use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+use copyexec_report::{navigator_layer, timesketch_csv, timesketch_jsonl};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 /// Did someone copy a program onto a device over SMB and run it?
 ///
 /// Reads Defender for Endpoint exports (portal CSV, Sentinel CSV, Advanced Hunting API JSON,
-/// Streaming API JSON; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
+/// Streaming API JSON, device timeline CSV; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
 /// DeviceFileEvents and DeviceProcessEvents, and reproduces Microsoft's hunting query
 /// "File Copy and Execution" row for row; and runs the same hunt on Windows Security and
 /// Sysmon logs (EVTX or JSON lines) of hosts without Defender. Nothing leaves the machine.
@@ -129,8 +130,17 @@ enum OrderArg {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ChainFormat {
+    /// Readable text.
     Table,
+    /// The chains document (docs/chains-schema.md).
     Json,
+    /// Timesketch JSON lines: one flat event per connection, logon, write and start (save
+    /// as `.jsonl`).
+    Timesketch,
+    /// The same events as Timesketch CSV, spreadsheet-safe (save as `.csv`).
+    TimesketchCsv,
+    /// An ATT&CK Navigator layer (format 4.5) of the techniques the chains show.
+    Navigator,
 }
 
 fn tolerance(s: &str) -> Result<i64, String> {
@@ -214,6 +224,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
+                ChainFormat::Timesketch => out.write_all(timesketch_jsonl(&doc).as_bytes())?,
+                ChainFormat::TimesketchCsv => out.write_all(timesketch_csv(&doc).as_bytes())?,
+                ChainFormat::Navigator => out.write_all(navigator_layer(&doc).as_bytes())?,
                 ChainFormat::Table => {
                     output::print_chains(
                         &mut out,

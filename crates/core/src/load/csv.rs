@@ -162,7 +162,7 @@ pub fn load<R: Read>(
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect();
     if super::timeline::is_timeline(&headers) {
-        return super::timeline::load(rdr, headers, delimiter, stream, store, st, tick);
+        return super::timeline::load(rdr, &record, headers, delimiter, stream, store, st, tick);
     }
     let shape = shape(headers, had_bom);
     let single = match shape.verdict {

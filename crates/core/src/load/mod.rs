@@ -8,6 +8,7 @@ pub(crate) mod csv;
 pub mod decode;
 pub(crate) mod ingest;
 pub(crate) mod json;
+pub(crate) mod lines;
 pub(crate) mod timeline;
 
 pub use ingest::{StampStats, TableStats};

@@ -14,6 +14,7 @@
 //! way and why.
 
 use super::ingest::{Field, Fields, StreamState};
+use super::lines::PhysicalLines;
 use super::{Format, StreamKind};
 use crate::diag::{Diagnostic, Severity};
 use crate::schema::{Col, Table};
@@ -255,8 +256,10 @@ impl Fields for TimelineRow<'_> {
 }
 
 /// Reads a timeline export whose header is `headers` (already read from `rdr`).
+#[allow(clippy::too_many_arguments)]
 pub fn load<R: Read>(
     mut rdr: csv::Reader<R>,
+    header: &csv::ByteRecord,
     headers: Vec<String>,
     delimiter: u8,
     stream: u32,
@@ -274,10 +277,11 @@ pub fn load<R: Read>(
         }
     }
     let diag_start = st.diagnostics.items.len();
+    let lines = PhysicalLines::after_header(header, rdr.position().line());
     let expected = headers.len();
 
     // Read ahead until the rows say how Folder Path is written (or the file ends).
-    let mut ahead: Vec<csv::ByteRecord> = Vec::new();
+    let mut ahead: Vec<(csv::ByteRecord, u64)> = Vec::new();
     let mut evidence = PathEvidence::default();
     let mut ended = false;
     let mut read_error = None;
@@ -294,14 +298,15 @@ pub fn load<R: Read>(
                 break;
             }
         }
+        let line = lines.line(&record, rdr.position().line());
         if let RowKind::Event(Table::DeviceFileEvents | Table::DeviceProcessEvents) =
             classify(&map, &record)
         {
             if record.len() == expected {
-                evidence.observe(&map, &record, line_of(&record));
+                evidence.observe(&map, &record, line);
             }
         }
-        ahead.push(record);
+        ahead.push((record, line));
     }
     let form = evidence.form();
     let decided = (evidence.ends, evidence.not_ends);
@@ -315,12 +320,12 @@ pub fn load<R: Read>(
         last_line: 1,
     };
     let mut n: u64 = 0;
-    for record in &ahead {
+    for (record, line) in &ahead {
         n += 1;
         if n % 4096 == 0 && !tick() {
             return Err("cancelled".into());
         }
-        reader.row(record, store, st);
+        reader.row(record, *line, store, st);
     }
     drop(ahead);
     if let Some(e) = read_error {
@@ -340,14 +345,15 @@ pub fn load<R: Read>(
             if n % 4096 == 0 && !tick() {
                 return Err("cancelled".into());
             }
+            let line = lines.line(&record, rdr.position().line());
             if let RowKind::Event(Table::DeviceFileEvents | Table::DeviceProcessEvents) =
                 classify(&map, &record)
             {
                 if record.len() == expected {
-                    evidence.observe(&map, &record, line_of(&record));
+                    evidence.observe(&map, &record, line);
                 }
             }
-            reader.row(&record, store, st);
+            reader.row(&record, line, store, st);
         }
     }
     note_path_form(st, form, decided, &evidence);
@@ -357,10 +363,6 @@ pub fn load<R: Read>(
         StreamKind::Csv { delimiter, headers },
         Format::DefenderTimelineCsv,
     ))
-}
-
-fn line_of(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
 }
 
 /// Reads rows once the path form is known.
@@ -374,15 +376,22 @@ struct Rows<'m> {
 }
 
 impl Rows<'_> {
-    fn row(&mut self, record: &csv::ByteRecord, store: &mut Store, st: &mut StreamState<'_>) {
+    /// Reads one record that starts on physical line `line`.
+    fn row(
+        &mut self,
+        record: &csv::ByteRecord,
+        line: u64,
+        store: &mut Store,
+        st: &mut StreamState<'_>,
+    ) {
         let pos = record
             .position()
             .cloned()
             .unwrap_or_else(csv::Position::new);
-        self.last_line = pos.line();
+        self.last_line = line;
         let loc = Loc {
             stream: self.stream,
-            line: pos.line(),
+            line,
             byte: pos.byte(),
             sub: 0,
         };
