@@ -95,7 +95,7 @@ def split(path: str, name: str) -> str | None:
 
 def _column(header: str, schema_cols: dict[str, str]) -> str | None:
     if header in RENAMED:
-        return RENAMED[header]
+        return RENAMED[header] if RENAMED[header] in schema_cols else None
     squeezed = header.replace(" ", "").lower()
     return next((c for c in schema_cols if c.lower() == squeezed), None)
 
@@ -123,7 +123,7 @@ def _full(rows):
             if table in ("DeviceFileEvents", "DeviceProcessEvents") and row["FolderPath"] \
                     and not ends_with_name(row["FolderPath"], row["FileName"]):
                 row["FileName"] = ""
-    return {id(r): r["FolderPath"] for _, r in rows}, {}
+    return {id(r): r["FolderPath"] for t, r in rows if t in ("DeviceFileEvents", "DeviceProcessEvents")}, {}
 
 
 def _folder_only(rows):

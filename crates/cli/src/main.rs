@@ -77,7 +77,7 @@ struct Common {
     tolerance: i64,
     /// Time zone of timestamps written without one (the portal exports in the zone of its
     /// settings and does not say which): `UTC`, `+02:00`, `-0530`.
-    #[arg(long, default_value = "UTC", value_parser = offset)]
+    #[arg(long, default_value = "UTC", value_parser = offset, allow_hyphen_values = true)]
     timezone: i32,
     /// Day/month order of numeric dates such as 05/12/2024; `auto` infers it per file and
     /// refuses to guess when the file does not tell.
