@@ -580,3 +580,24 @@ fn the_committed_fixtures_read_as_documented() {
         "{info}"
     );
 }
+
+#[test]
+fn a_timeline_without_events_of_the_four_tables_is_read_not_skipped() {
+    let shape = Shape {
+        columns: 66,
+        bom: true,
+        crlf: true,
+    };
+    let rows = vec![base(0, "d1", "d1.corp.local", "DnsQueryResponse")];
+    let d = load_timelines(
+        &[("t.csv", timeline(&shape, &rows))],
+        LoadOptions::default(),
+    );
+    let r = &d.reports()[0];
+    assert!(r.skipped.is_none(), "{:?}", r.skipped);
+    assert!(r.tables.is_empty());
+    assert_eq!(r.other_tables.values().sum::<u64>(), 1);
+    assert!(notes(&d, Severity::Info)
+        .iter()
+        .any(|m| m.contains("holds no inbound connection, logon, file or process event")));
+}

@@ -655,7 +655,8 @@ impl Loader {
                     report.timestamps.zone = "UTC (Windows logs UTC)".into();
                 }
                 report.format = format;
-                if report.tables.is_empty() {
+                // A device timeline without such events is read whole: it shows their absence.
+                if report.tables.is_empty() && format != Some(Format::DefenderTimelineCsv) {
                     let why = if report.other_tables.is_empty() {
                         "no rows of DeviceNetworkEvents, DeviceLogonEvents, DeviceFileEvents or DeviceProcessEvents".to_string()
                     } else {

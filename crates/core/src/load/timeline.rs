@@ -356,6 +356,20 @@ pub fn load<R: Read>(
             reader.row(&record, line, store, st);
         }
     }
+    if st.stats.iter().all(|s| s.read == 0) {
+        st.diagnostics.push(
+            "timeline events",
+            Diagnostic {
+                severity: Severity::Info,
+                file: st.label.to_string(),
+                line: None,
+                column: Some("Action Type".into()),
+                message: "this device timeline holds no inbound connection, logon, file or \
+                          process event: nothing in it can take part in the query"
+                    .into(),
+            },
+        );
+    }
     note_path_form(st, form, decided, &evidence);
     note_no_local_admin(st, &map);
     rename_columns(st, diag_start, &headers, &map);
