@@ -51,6 +51,8 @@ _FILE = {"FileCreated", "FileModified", "FileDeleted", "FileRenamed"}
 
 
 def table_of_action(action: str) -> str | None:
+    if action in ("LogonRightsSettingEnabled", "FileTimestampModificationEvent"):
+        return None  # DeviceEvents
     if action in _NETWORK or (action.endswith("ConnectionInspected") and " " not in action):
         return "DeviceNetworkEvents"
     if action in _LOGON:

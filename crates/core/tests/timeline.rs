@@ -601,3 +601,31 @@ fn a_timeline_without_events_of_the_four_tables_is_read_not_skipped() {
         .iter()
         .any(|m| m.contains("holds no inbound connection, logon, file or process event")));
 }
+
+#[test]
+fn device_events_named_like_logons_are_not_logons() {
+    // DeviceEvents' LogonRightsSettingEnabled has no Remote IP: read as a logon, its empty
+    // address would end every connection's address and complete the chain.
+    let mut rows = chain_rows(0, "d1", "10.0.0.5", PSEXESVC, false);
+    rows.remove(2); // the real logon
+    let mut rights = base(S, "d1", "d1.corp.local", "LogonRightsSettingEnabled");
+    rights.push(("Account Name", "alice".into()));
+    rows.push(rights);
+    let shape = Shape {
+        columns: 66,
+        bom: false,
+        crlf: true,
+    };
+    let d = load_timelines(
+        &[("t.csv", timeline(&shape, &rows))],
+        LoadOptions::default(),
+    );
+    assert!(row_lines(&d, 5).is_empty());
+    let r = &d.reports()[0];
+    assert!(!r.tables.contains_key(&Table::DeviceLogonEvents));
+    assert_eq!(
+        r.other_tables
+            .get("timeline events of other kinds (Action Type LogonRightsSettingEnabled)"),
+        Some(&1)
+    );
+}

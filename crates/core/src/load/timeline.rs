@@ -148,9 +148,20 @@ fn classify(map: &TimelineMap, record: &csv::ByteRecord) -> RowKind {
     }
 }
 
+/// Action types of other tables (DeviceEvents) that the families below would take in: a
+/// `LogonRightsSettingEnabled` row read as a logon, with its empty Remote IP, would match every
+/// connection of its window.
+const OTHER_TABLES_ACTIONS: &[&str] = &[
+    "LogonRightsSettingEnabled",
+    "FileTimestampModificationEvent",
+];
+
 /// The table of an `Action Type`: the documented action types of each table, then the
-/// families `Connection*`, `Logon*`, `File*`.
+/// families `Connection*`, `Logon*`, `File*` (less the DeviceEvents types of those names).
 pub fn table_of_action(action: &str) -> Option<Table> {
+    if OTHER_TABLES_ACTIONS.contains(&action) {
+        return None;
+    }
     Table::from_action_type(action).or_else(|| {
         if action.starts_with("Connection") {
             Some(Table::DeviceNetworkEvents)
@@ -609,6 +620,8 @@ mod tests {
         assert_eq!(t("FileSomethingNew"), Some(Table::DeviceFileEvents));
         assert_eq!(t("ProcessCreated"), Some(Table::DeviceProcessEvents));
         assert_eq!(t("RegistryValueSet"), None);
+        assert_eq!(t("LogonRightsSettingEnabled"), None);
+        assert_eq!(t("FileTimestampModificationEvent"), None);
         assert_eq!(t("filecreated"), None);
         assert_eq!(t(""), None);
     }
