@@ -231,8 +231,20 @@ fn validate_layer(v: &Value) {
     let o = v.as_object().expect("a layer is an object");
     assert!(o["name"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(o["versions"]["layer"], "4.5");
-    let nav = o["versions"]["navigator"].as_str().unwrap();
-    assert!(nav.split('.').count() == 3 && nav.split('.').all(|p| p.parse::<u32>().is_ok()));
+    // "Must be at least 4.9.0"
+    let nav: Vec<u32> = o["versions"]["navigator"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(nav.len() == 3 && nav >= vec![4, 9, 0], "{nav:?}");
+    let layout = &o["layout"];
+    assert!(["side", "flat", "mini"].contains(&layout["layout"].as_str().unwrap()));
+    assert!(
+        ["none", "all", "annotated"].contains(&layout["expandedSubtechniques"].as_str().unwrap())
+    );
+    assert!((0..=3).contains(&o["sorting"].as_u64().unwrap()));
     assert!(o["versions"]["attack"]
         .as_str()
         .is_some_and(|s| !s.is_empty()));

@@ -129,6 +129,13 @@ pub fn navigator_layer(doc: &ChainsDocument) -> String {
             doc.tool.version,
         ),
         "sorting": 3,
+        // Sub-techniques (T1021.002, T1569.002) are hidden under their parent unless expanded.
+        "layout": {
+            "layout": "side",
+            "showID": true,
+            "showName": true,
+            "expandedSubtechniques": "annotated",
+        },
         "hideDisabled": false,
         "techniques": list,
         "gradient": {
