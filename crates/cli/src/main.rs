@@ -12,7 +12,7 @@ use copyexec_core::allowlist::{kql, Allowlist};
 use copyexec_core::load::LoadOptions;
 use copyexec_core::time::{parse_offset, DateOrder};
 use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
-use copyexec_report::{navigator_layer, timesketch_csv, timesketch_jsonl};
+use copyexec_report::{navigator_layer, write_timesketch_csv, write_timesketch_jsonl};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -224,8 +224,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
-                ChainFormat::Timesketch => out.write_all(timesketch_jsonl(&doc).as_bytes())?,
-                ChainFormat::TimesketchCsv => out.write_all(timesketch_csv(&doc).as_bytes())?,
+                ChainFormat::Timesketch => write_timesketch_jsonl(&doc, &mut out)?,
+                ChainFormat::TimesketchCsv => write_timesketch_csv(&doc, &mut out)?,
                 ChainFormat::Navigator => out.write_all(navigator_layer(&doc).as_bytes())?,
                 ChainFormat::Table => {
                     output::print_chains(

@@ -69,6 +69,12 @@ fn check_jsonl(doc: &ChainsDocument) -> Vec<serde_json::Map<String, Value>> {
                 o.keys().map(String::as_str).collect::<Vec<_>>().len(),
                 TIMESKETCH_COLUMNS.len()
             );
+            // keys in the documented order (serde_json's map would sort them)
+            let order: Vec<usize> = TIMESKETCH_COLUMNS
+                .iter()
+                .map(|k| l.find(&format!("\"{k}\":")).unwrap())
+                .collect();
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{l}");
             o
         })
         .collect()

@@ -66,7 +66,10 @@ mod timesketch;
 pub use crate::csv::{chains_csv, CSV_COLUMNS};
 pub use crate::html::chain_rows;
 pub use crate::navigator::{navigator_layer, ATTACK_VERSION, LAYER_VERSION, NAVIGATOR_VERSION};
-pub use crate::timesketch::{timesketch_csv, timesketch_jsonl, TIMESKETCH_COLUMNS};
+pub use crate::timesketch::{
+    timesketch_csv, timesketch_jsonl, write_timesketch_csv, write_timesketch_jsonl,
+    TIMESKETCH_COLUMNS,
+};
 pub use copyexec_core::ChainsDocument;
 
 use serde::{Deserialize, Serialize};

@@ -18,7 +18,8 @@ use copyexec_core::chains::{Chain, Event};
 use copyexec_core::identity::file_identity;
 use copyexec_core::schema::Table;
 use copyexec_core::ChainsDocument;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::io::{self, Write};
 
 /// Columns of every event, in the order of the CSV form.
 pub const TIMESKETCH_COLUMNS: [&str; 25] = [
@@ -194,28 +195,31 @@ fn file_name_or_path(chain: &Chain) -> &str {
     }
 }
 
-/// The chains of `doc` as Timesketch JSON lines (one flat object per event, LF-terminated).
-pub fn timesketch_jsonl(doc: &ChainsDocument) -> String {
-    let mut out = String::new();
+/// Writes the chains of `doc` as Timesketch JSON lines (one flat object per event, keys in
+/// [`TIMESKETCH_COLUMNS`] order, LF-terminated), a chain at a time.
+pub fn write_timesketch_jsonl<W: Write>(doc: &ChainsDocument, mut out: W) -> io::Result<()> {
     for chain in &doc.chains {
         for line in lines(chain) {
-            let object: Map<String, Value> = TIMESKETCH_COLUMNS
-                .iter()
-                .map(|c| c.to_string())
-                .zip(line.cells)
-                .collect();
-            out.push_str(&Value::Object(object).to_string());
-            out.push('\n');
+            let mut text = String::from("{");
+            for (i, (key, value)) in TIMESKETCH_COLUMNS.iter().zip(&line.cells).enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&Value::from(*key).to_string());
+                text.push(':');
+                text.push_str(&value.to_string());
+            }
+            text.push_str("}\n");
+            out.write_all(text.as_bytes())?;
         }
     }
-    out
+    Ok(())
 }
 
-/// The chains of `doc` as Timesketch CSV (header of [`TIMESKETCH_COLUMNS`], CRLF).
-pub fn timesketch_csv(doc: &ChainsDocument) -> String {
-    let mut out = String::new();
-    out.push_str(&TIMESKETCH_COLUMNS.join(","));
-    out.push_str("\r\n");
+/// Writes the chains of `doc` as Timesketch CSV (header of [`TIMESKETCH_COLUMNS`], CRLF).
+pub fn write_timesketch_csv<W: Write>(doc: &ChainsDocument, mut out: W) -> io::Result<()> {
+    out.write_all(TIMESKETCH_COLUMNS.join(",").as_bytes())?;
+    out.write_all(b"\r\n")?;
     for chain in &doc.chains {
         for line in lines(chain) {
             let row: Vec<String> = line
@@ -226,9 +230,23 @@ pub fn timesketch_csv(doc: &ChainsDocument) -> String {
                     other => other.to_string(),
                 })
                 .collect();
-            out.push_str(&row.join(","));
-            out.push_str("\r\n");
+            out.write_all(row.join(",").as_bytes())?;
+            out.write_all(b"\r\n")?;
         }
     }
-    out
+    Ok(())
+}
+
+/// [`write_timesketch_jsonl`] into a string.
+pub fn timesketch_jsonl(doc: &ChainsDocument) -> String {
+    let mut out = Vec::new();
+    let _ = write_timesketch_jsonl(doc, &mut out); // writing to a Vec cannot fail
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`write_timesketch_csv`] into a string.
+pub fn timesketch_csv(doc: &ChainsDocument) -> String {
+    let mut out = Vec::new();
+    let _ = write_timesketch_csv(doc, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
