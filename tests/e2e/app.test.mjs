@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  CLI, FIXTURES, ROOT, appCards, artifact, chainCount, chooseFiles, cliChains, cliRows, download,
+  CLI, FIXTURES, ROOT, appCards, artifact, chainCount, chooseFiles, cliChains, cliExport, cliRows, download,
   dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
   setTolerance, targets, waitForResults,
 } from './lib.mjs';
@@ -84,6 +84,10 @@ for (const url of urls) {
       assert.equal(await page.locator('.overview-svg .lane').count(), lanes);
       assert.equal(await download(page, 'download-chains'), ref.text, 'chains JSON = CLI bytes');
       assert.equal(await download(page, 'download-rows'), cliRows(PORTAL, PORTAL_FILES, 5), 'rows CSV = CLI bytes');
+      for (const [id, format] of [['download-timesketch', 'timesketch'], ['download-timesketch-csv', 'timesketch-csv'],
+        ['download-navigator', 'navigator']]) {
+        assert.equal(await download(page, id), cliExport(PORTAL, PORTAL_FILES, format), `${format} = CLI bytes`);
+      }
       await page.screenshot({ path: artifact(`${name}-results.png`), fullPage: true });
     });
 

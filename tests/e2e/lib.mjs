@@ -72,6 +72,16 @@ export function cliChains(dir, files, tolerance = 5, extra = []) {
   return { text: r.stdout.toString('utf8'), doc: JSON.parse(r.stdout.toString('utf8')) };
 }
 
+/** `copyexec chains --format FORMAT` (timesketch, timesketch-csv, navigator) on `files`, as text. */
+export function cliExport(dir, files, format, tolerance = 5) {
+  const r = spawnSync(CLI, ['chains', '--format', format, '-q', '--tolerance', String(tolerance), ...files], {
+    cwd: dir,
+    maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`copyexec chains --format ${format} failed: ${r.stderr}`);
+  return r.stdout.toString('utf8');
+}
+
 /** `copyexec rows` on `files`. */
 export function cliRows(dir, files, tolerance = 5) {
   const r = spawnSync(CLI, ['rows', '-q', '--tolerance', String(tolerance), ...files], {

@@ -86,6 +86,12 @@ pub enum DownloadKind {
     ChainsJson,
     /// `copyexec report`.
     ReportHtml,
+    /// `copyexec chains --format timesketch`.
+    TimesketchJsonl,
+    /// `copyexec chains --format timesketch-csv`.
+    TimesketchCsv,
+    /// `copyexec chains --format navigator`.
+    NavigatorLayer,
 }
 
 impl DownloadKind {
@@ -95,6 +101,10 @@ impl DownloadKind {
             DownloadKind::RowsCsv => "copyexec-rows.csv",
             DownloadKind::ChainsJson => "copyexec-chains.json",
             DownloadKind::ReportHtml => "copyexec-report.html",
+            // Timesketch takes only files ending .jsonl or .csv.
+            DownloadKind::TimesketchJsonl => "copyexec-timesketch.jsonl",
+            DownloadKind::TimesketchCsv => "copyexec-timesketch.csv",
+            DownloadKind::NavigatorLayer => "copyexec-navigator-layer.json",
         }
     }
 
@@ -104,6 +114,9 @@ impl DownloadKind {
             DownloadKind::RowsCsv => "text/csv",
             DownloadKind::ChainsJson => "application/json",
             DownloadKind::ReportHtml => "text/html",
+            DownloadKind::TimesketchJsonl => "application/x-ndjson",
+            DownloadKind::TimesketchCsv => "text/csv",
+            DownloadKind::NavigatorLayer => "application/json",
         }
     }
 }

@@ -13,6 +13,7 @@ use copyexec_core::allowlist::{kql, Allowlist};
 use copyexec_core::load::LoadOptions;
 use copyexec_core::time::{parse_offset, DateOrder};
 use copyexec_core::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+use copyexec_report::{navigator_layer, write_timesketch_csv, write_timesketch_jsonl};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 /// Did someone copy a program onto a device over SMB and run it?
 ///
 /// Reads Defender for Endpoint exports (portal CSV, Sentinel CSV, Advanced Hunting API JSON,
-/// Streaming API JSON; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
+/// Streaming API JSON, device timeline CSV; plain, .gz or .zip) of DeviceNetworkEvents, DeviceLogonEvents,
 /// DeviceFileEvents and DeviceProcessEvents, and reproduces Microsoft's hunting query
 /// "File Copy and Execution" row for row; and runs the same hunt on Windows Security and
 /// Sysmon logs (EVTX or JSON lines) of hosts without Defender. Nothing leaves the machine.
@@ -95,7 +96,7 @@ struct Common {
     tolerance: i64,
     /// Time zone of timestamps written without one (the portal exports in the zone of its
     /// settings and does not say which): `UTC`, `+02:00`, `-0530`.
-    #[arg(long, default_value = "UTC", value_parser = offset)]
+    #[arg(long, default_value = "UTC", value_parser = offset, allow_hyphen_values = true)]
     timezone: i32,
     /// Day/month order of numeric dates such as 05/12/2024; `auto` infers it per file and
     /// refuses to guess when the file does not tell.
@@ -148,8 +149,17 @@ enum OrderArg {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ChainFormat {
+    /// Readable text.
     Table,
+    /// The chains document (docs/chains-schema.md).
     Json,
+    /// Timesketch JSON lines: one flat event per connection, logon, write and start (save
+    /// as `.jsonl`).
+    Timesketch,
+    /// The same events as Timesketch CSV, spreadsheet-safe (save as `.csv`).
+    TimesketchCsv,
+    /// An ATT&CK Navigator layer (format 4.5) of the techniques the chains show.
+    Navigator,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -243,6 +253,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &doc)?;
                     writeln!(out)?;
                 }
+                ChainFormat::Timesketch => write_timesketch_jsonl(&doc, &mut out)?,
+                ChainFormat::TimesketchCsv => write_timesketch_csv(&doc, &mut out)?,
+                ChainFormat::Navigator => out.write_all(navigator_layer(&doc).as_bytes())?,
                 ChainFormat::Table => {
                     story::caveat(&mut out, &doc.totals)?;
                     output::print_chains(&mut out, &doc)?;

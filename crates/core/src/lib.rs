@@ -43,6 +43,7 @@ pub mod diag;
 pub mod document;
 pub mod engine;
 pub mod evidence;
+pub mod identity;
 pub mod load;
 pub mod near_miss;
 pub mod schema;

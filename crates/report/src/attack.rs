@@ -25,6 +25,8 @@ pub struct Technique {
     pub id: &'static str,
     /// `Remote Services: SMB/Windows Admin Shares`.
     pub name: &'static str,
+    /// The tactic it serves in a chain, as ATT&CK's short name (`lateral-movement`).
+    pub tactic: &'static str,
     /// The evidence, in words and values.
     pub because: Vec<Part>,
 }
@@ -39,12 +41,21 @@ const SERVICE_BINARIES: &[(&str, &str)] = &[
     ("winexesvc", "winexe's service binary"),
 ];
 
-/// The value of `name` in an event (its key values, then its original fields), any case.
+/// The value of `name` in an event (its key values, then its original fields), any case;
+/// a device timeline's space-named columns (`Initiating Process File Name`) count too.
 pub fn field<'a>(e: &'a Event, name: &str) -> Option<&'a str> {
+    let same = |k: &str| {
+        k.eq_ignore_ascii_case(name)
+            || (k.contains(' ')
+                && k.chars()
+                    .filter(|c| *c != ' ')
+                    .map(|c| c.to_ascii_lowercase())
+                    .eq(name.chars().map(|c| c.to_ascii_lowercase())))
+    };
     e.key
         .iter()
         .chain(&e.fields)
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .find(|(k, _)| same(k))
         .map(|(_, v)| v.as_str())
         .filter(|v| !v.is_empty())
 }
@@ -102,6 +113,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
     out.push(Technique {
         id: "T1021.002",
         name: "Remote Services: SMB/Windows Admin Shares",
+        tactic: "lateral-movement",
         because: b,
     });
 
@@ -119,6 +131,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
     out.push(Technique {
         id: "T1570",
         name: "Lateral Tool Transfer",
+        tactic: "lateral-movement",
         because: b,
     });
 
@@ -159,6 +172,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
         out.push(Technique {
             id: "T1569.002",
             name: "System Services: Service Execution",
+            tactic: "execution",
             because: service,
         });
     }
@@ -167,6 +181,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
         out.push(Technique {
             id: "T1047",
             name: "Windows Management Instrumentation",
+            tactic: "execution",
             because: vec![
                 Part::Text("started by "),
                 Part::Value(parent.to_string()),
@@ -178,6 +193,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
         out.push(Technique {
             id: "T1021.006",
             name: "Remote Services: Windows Remote Management",
+            tactic: "lateral-movement",
             because: vec![
                 Part::Text("started by "),
                 Part::Value(parent.to_string()),
@@ -190,6 +206,7 @@ pub fn techniques(chain: &Chain) -> Vec<Technique> {
         out.push(Technique {
             id: "T1053.005",
             name: "Scheduled Task/Job: Scheduled Task",
+            tactic: "execution",
             because: vec![
                 Part::Text("started by "),
                 Part::Value(if schedule { parent_cmd } else { parent }.to_string()),

@@ -13,6 +13,9 @@
 //!   the app can open a report it made.
 //! - [`chains_csv`]: the chains for a spreadsheet, formula cells neutralised.
 //! - [`sha256_hex`]: how inputs are hashed for the chain of custody, by both callers.
+//! - [`timesketch_jsonl`] / [`timesketch_csv`]: every event of every chain as a Timesketch
+//!   timeline (flat JSON lines or CSV).
+//! - [`navigator_layer`]: the ATT&CK techniques the chains evidence, as a Navigator layer.
 //!
 //! ```
 //! use copyexec_core::{load::{Loader, LoadOptions}, Dataset, Engine, Settings};
@@ -53,14 +56,21 @@
 pub mod attack;
 mod csv;
 mod html;
+mod navigator;
 mod story;
 mod svg;
 mod text;
 mod time;
+mod timesketch;
 
 pub use crate::csv::{chains_csv, CSV_COLUMNS};
 pub use crate::html::chain_rows;
+pub use crate::navigator::{navigator_layer, ATTACK_VERSION, LAYER_VERSION, NAVIGATOR_VERSION};
 pub use crate::story::{detailed_chains, DETAIL_CAP, DETAIL_PER_GROUP};
+pub use crate::timesketch::{
+    timesketch_csv, timesketch_jsonl, write_timesketch_csv, write_timesketch_jsonl,
+    TIMESKETCH_COLUMNS,
+};
 pub use copyexec_core::ChainsDocument;
 
 use serde::{Deserialize, Serialize};
@@ -262,3 +272,6 @@ pub fn parse_report_meta(html: &str) -> Result<ReportMeta, ParseError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod export_tests;

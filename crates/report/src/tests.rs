@@ -27,7 +27,7 @@ fn csv_line(cells: &[&str]) -> String {
     quoted.join(",") + "\n"
 }
 
-fn doc_from(files: &[(&str, Vec<u8>)], tolerance: i64) -> ChainsDocument {
+pub(super) fn doc_from(files: &[(&str, Vec<u8>)], tolerance: i64) -> ChainsDocument {
     let mut loader = Loader::new(LoadOptions::default());
     for (name, bytes) in files {
         let _ = loader.add_input(name, Some(bytes.len() as u64), &bytes[..], &mut |_| true);
@@ -46,7 +46,7 @@ fn doc_from(files: &[(&str, Vec<u8>)], tolerance: i64) -> ChainsDocument {
 }
 
 /// Two chains whose every text field is hostile, one started through PSEXESVC by services.exe.
-fn hostile_doc() -> ChainsDocument {
+pub(super) fn hostile_doc() -> ChainsDocument {
     let (files, tolerance) = hostile_files();
     doc_from(&files, tolerance)
 }

@@ -138,6 +138,18 @@ pub fn toolbar() -> Html {
                         data-testid="download-chains" title="Chains with evidence, as `copyexec chains --format json` prints them">
                         { "Chains JSON" }
                     </button>
+                    <button type="button" class="btn" onclick={download(DownloadKind::TimesketchJsonl)}
+                        data-testid="download-timesketch" title="Every event of every chain for Timesketch, as `copyexec chains --format timesketch` prints them">
+                        { "Timesketch JSONL" }
+                    </button>
+                    <button type="button" class="btn" onclick={download(DownloadKind::TimesketchCsv)}
+                        data-testid="download-timesketch-csv" title="The same events as Timesketch CSV, as `copyexec chains --format timesketch-csv` prints them">
+                        { "Timesketch CSV" }
+                    </button>
+                    <button type="button" class="btn" onclick={download(DownloadKind::NavigatorLayer)}
+                        data-testid="download-navigator" title="ATT&CK Navigator layer of the techniques the chains show, as `copyexec chains --format navigator` prints it">
+                        { "ATT&CK layer" }
+                    </button>
                 </div>
             </div>
             <p class="toolbar-status muted small" aria-live="polite" data-testid="evidence-status"

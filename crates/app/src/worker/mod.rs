@@ -20,7 +20,10 @@ use copyexec_core::load::StreamReport;
 use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::ChainsDocument;
 use copyexec_core::{Dataset, Engine};
-use copyexec_report::{parse_report, parse_report_meta, render, sha256_hex, InputMeta, ReportMeta};
+use copyexec_report::{
+    navigator_layer, parse_report, parse_report_meta, render, sha256_hex, timesketch_csv,
+    timesketch_jsonl, InputMeta, ReportMeta,
+};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -295,8 +298,22 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
     post(&FromWorker::Result(Box::new(result)), None);
 }
 
-/// Downloads of an opened report: its chains document as the CLI writes it.
+/// The exports made from the chains document alone, as the CLI writes them.
+fn document_export(kind: DownloadKind, doc: &ChainsDocument) -> Option<Vec<u8>> {
+    Some(match kind {
+        DownloadKind::TimesketchJsonl => timesketch_jsonl(doc).into_bytes(),
+        DownloadKind::TimesketchCsv => timesketch_csv(doc).into_bytes(),
+        DownloadKind::NavigatorLayer => navigator_layer(doc).into_bytes(),
+        _ => return None,
+    })
+}
+
+/// Downloads of an opened report: its chains document as the CLI writes it, and what is made
+/// from that document alone.
 fn download_opened(kind: DownloadKind, doc: &ChainsDocument) {
+    if let Some(out) = document_export(kind, doc) {
+        return send_bytes(kind, &out);
+    }
     if kind != DownloadKind::ChainsJson {
         return fail(
             0,
@@ -551,6 +568,12 @@ fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut me
                 }
             }
             out = render(&doc, &meta).into_bytes();
+        }
+        DownloadKind::TimesketchJsonl
+        | DownloadKind::TimesketchCsv
+        | DownloadKind::NavigatorLayer => {
+            let doc = document(session, near_misses);
+            out = document_export(kind, &doc).unwrap_or_default();
         }
     }
     send_bytes(kind, &out);

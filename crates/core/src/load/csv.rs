@@ -161,6 +161,9 @@ pub fn load<R: Read>(
         .iter()
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect();
+    if super::timeline::is_timeline(&headers) {
+        return super::timeline::load(rdr, &record, headers, delimiter, stream, store, st, tick);
+    }
     let shape = shape(headers, had_bom);
     let single = match shape.verdict {
         HeaderVerdict::Single(t) => Some(t),

@@ -8,6 +8,8 @@ pub(crate) mod csv;
 pub mod decode;
 pub(crate) mod ingest;
 pub(crate) mod json;
+pub(crate) mod lines;
+pub(crate) mod timeline;
 
 pub use ingest::{StampStats, TableStats};
 
@@ -42,6 +44,8 @@ pub enum Format {
     Evtx,
     /// Windows events as flattened JSON lines.
     WindowsEventJson,
+    /// Defender device timeline export (one device, every event type, space-named columns).
+    DefenderTimelineCsv,
 }
 
 impl Format {
@@ -56,6 +60,7 @@ impl Format {
             Format::JsonRows => "JSON rows",
             Format::Evtx => "Windows event log (EVTX)",
             Format::WindowsEventJson => "Windows events as JSON lines",
+            Format::DefenderTimelineCsv => "Defender device timeline CSV",
         }
     }
 }
@@ -651,7 +656,8 @@ impl Loader {
                     report.timestamps.zone = "UTC (Windows logs UTC)".into();
                 }
                 report.format = format;
-                if report.tables.is_empty() {
+                // A device timeline without such events is read whole: it shows their absence.
+                if report.tables.is_empty() && format != Some(Format::DefenderTimelineCsv) {
                     let why = if report.other_tables.is_empty() {
                         "no rows of DeviceNetworkEvents, DeviceLogonEvents, DeviceFileEvents or DeviceProcessEvents".to_string()
                     } else {

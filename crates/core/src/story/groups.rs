@@ -6,55 +6,12 @@
 //! the odd one first.
 
 use crate::chains::Chain;
+pub use crate::identity::{file_identity, IdentityKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The `schema` of `copyexec groups --format json`.
 pub const GROUPS_SCHEMA: &str = "copyexec.groups/1";
-
-/// Which value identifies a group's file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdentityKind {
-    /// SHA256 of the written file.
-    Sha256,
-    /// SHA1, where no SHA256 was logged.
-    Sha1,
-    /// MD5, where neither was.
-    Md5,
-    /// The lower-cased file name, where no hash was logged.
-    FileName,
-}
-
-impl IdentityKind {
-    /// As serialized: `sha256`, `sha1`, `md5`, `file_name`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IdentityKind::Sha256 => "sha256",
-            IdentityKind::Sha1 => "sha1",
-            IdentityKind::Md5 => "md5",
-            IdentityKind::FileName => "file_name",
-        }
-    }
-}
-
-/// The identity of a chain's file: its kind and value (hashes lower-cased).
-pub fn file_identity(c: &Chain) -> (IdentityKind, String) {
-    let file_name = if c.file_name.is_empty() {
-        c.folder_path.rsplit(['\\', '/']).next().unwrap_or("")
-    } else {
-        &c.file_name
-    };
-    [
-        (IdentityKind::Sha256, c.sha256.as_str()),
-        (IdentityKind::Sha1, c.sha1.as_str()),
-        (IdentityKind::Md5, c.md5.as_str()),
-    ]
-    .into_iter()
-    .find(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| (k, v.trim().to_ascii_lowercase()))
-    .unwrap_or((IdentityKind::FileName, file_name.to_lowercase()))
-}
 
 /// Chains of one file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
