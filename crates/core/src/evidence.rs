@@ -6,12 +6,13 @@
 
 use crate::chains::{Chain, Event};
 use crate::load::json::{row_at, value_text};
+use crate::load::lines::LineReader;
 use crate::load::{csv as csv_load, reopen_stream, StreamInfo, StreamKind};
 use crate::near_miss::NearMiss;
 use crate::schema::Table;
 use crate::store::{Loc, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 
 /// Original fields of a row, in source order.
 pub type Fields = Vec<(String, String)>;
@@ -72,11 +73,13 @@ pub fn read_stream(
     match &info.kind {
         Some(StreamKind::Csv { delimiter, headers }) => {
             let by_byte: HashMap<u64, Loc> = locs.iter().map(|l| (l.byte, *l)).collect();
-            let mut rdr = csv_load::reader_builder(*delimiter).from_reader(reader);
+            let mut rdr = csv_load::CsvRecords::new(reader, *delimiter, u64::MAX);
             let mut rec = csv::ByteRecord::new();
             let mut left = by_byte.len();
-            while left > 0 && rdr.read_byte_record(&mut rec).map_err(io::Error::other)? {
-                let byte = rec.position().map(|p| p.byte()).unwrap_or(u64::MAX);
+            while left > 0 {
+                let Some((_, byte)) = rdr.next(&mut rec).map_err(io::Error::other)? else {
+                    break;
+                };
                 if let Some(loc) = by_byte.get(&byte) {
                     let fields = headers
                         .iter()
@@ -105,14 +108,11 @@ pub fn read_stream(
             for l in locs {
                 by_byte.entry(l.byte).or_default().push(*l);
             }
-            let mut reader = reader;
-            let mut byte = 0u64;
+            let mut lines = LineReader::new(reader, u64::MAX);
             let mut line = Vec::new();
             let last = by_byte.keys().next_back().copied().unwrap_or(0);
-            while byte <= last {
-                line.clear();
-                let n = reader.read_until(b'\n', &mut line)?;
-                if n == 0 {
+            while let Some((_, byte)) = lines.next_line(&mut line)? {
+                if byte > last {
                     break;
                 }
                 if let Some(want) = by_byte.get(&byte) {
@@ -124,7 +124,6 @@ pub fn read_stream(
                         }
                     }
                 }
-                byte += n as u64;
             }
         }
         Some(StreamKind::Evtx) => {
@@ -311,7 +310,7 @@ fn one_row(info: &StreamInfo, bytes: &[u8], sub: u32, at_end: bool) -> Option<Op
             }
         }
         Some(StreamKind::JsonLines) => {
-            let end = match bytes.iter().position(|&b| b == b'\n') {
+            let end = match memchr::memchr2(b'\n', b'\r', bytes) {
                 Some(i) => i,
                 None if at_end => bytes.len(),
                 None => return None,

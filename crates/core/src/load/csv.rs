@@ -2,6 +2,7 @@
 //! exports holding several tables.
 
 use super::ingest::{Field, Fields, StreamState};
+use super::lines::Tracked;
 use super::{Format, StreamKind};
 use crate::schema::{
     classify_headers, header_says_utc, is_table_column, Col, HeaderVerdict, Table,
@@ -90,7 +91,10 @@ impl Fields for CsvRow<'_> {
 
 /// Picks the delimiter from the header line: the most frequent of `,`, tab and `;`.
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let line = head
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or(head);
     let count = |d: u8| line.iter().filter(|&&b| b == d).count();
     [b',', b'\t', b';']
         .into_iter()
@@ -105,6 +109,34 @@ pub fn reader_builder(delimiter: u8) -> csv::ReaderBuilder {
         .delimiter(delimiter)
         .buffer_capacity(1 << 16);
     b
+}
+
+/// CSV records with the physical line and byte where each starts (see [`super::lines`]).
+pub struct CsvRecords<R: Read> {
+    rdr: csv::Reader<Tracked<R>>,
+}
+
+impl<R: Read> CsvRecords<R> {
+    /// Records of `reader`, refusing any longer than `max_record` bytes.
+    pub fn new(reader: R, delimiter: u8, max_record: u64) -> Self {
+        CsvRecords {
+            rdr: reader_builder(delimiter).from_reader(Tracked::new(reader, max_record)),
+        }
+    }
+
+    /// Reads the next record into `record`: its line and first byte, or `None` at the end.
+    pub fn next(&mut self, record: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, csv::Error> {
+        if !self.rdr.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let parser_pos = record.position().map_or(0, |p| p.byte());
+        Ok(Some(self.rdr.get_mut().locate(parser_pos)))
+    }
+
+    /// The line the reader has reached (where an error without a position happened).
+    pub fn line_reached(&self) -> u64 {
+        self.rdr.get_ref().line_at(u64::MAX)
+    }
 }
 
 /// What the header says about the export.
@@ -139,22 +171,37 @@ pub fn shape(headers: Vec<String>, had_bom: bool) -> CsvShape {
     }
 }
 
+/// How a CSV stream is written, as far as reading it goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Dialect {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Whether the text began with a byte-order mark (the newer portal export).
+    pub had_bom: bool,
+    /// Longest record allowed, in bytes.
+    pub max_record: u64,
+}
+
 /// Loads every record after the header. Returns the stream's shape for re-reading evidence,
 /// or the reason the stream is not usable.
 pub fn load<R: Read>(
     reader: R,
-    delimiter: u8,
-    had_bom: bool,
+    how: Dialect,
     stream: u32,
     store: &mut Store,
     st: &mut StreamState<'_>,
     tick: &mut dyn FnMut() -> bool,
 ) -> Result<(StreamKind, Format), String> {
-    let mut rdr = reader_builder(delimiter).from_reader(reader);
+    let Dialect {
+        delimiter,
+        had_bom,
+        max_record,
+    } = how;
+    let mut rdr = CsvRecords::new(reader, delimiter, max_record);
     let mut record = csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => return Err("the file is empty".into()),
+    match rdr.next(&mut record) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err("the file is empty".into()),
         Err(e) => return Err(format!("no header row could be read: {e}")),
     }
     let headers: Vec<String> = record
@@ -193,41 +240,31 @@ pub fn load<R: Read>(
     }
     let expected = shape.headers.len();
     let mut n: u64 = 0;
-    let mut last_line: u64 = 1;
     loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
+        let (line, byte) = match rdr.next(&mut record) {
+            Ok(Some(at)) => at,
+            Ok(None) => break,
             Err(e) => {
-                // An I/O error (a truncated or corrupt compressed stream) has no position of its
-                // own: name the last line read whole.
-                let line = e
-                    .position()
-                    .map(|p| p.line())
-                    .filter(|&l| l > 0)
-                    .unwrap_or(last_line);
-                st.warn(
-                    "read error",
-                    line,
-                    None,
-                    format!("reading stopped after this line: {e}; the rows before were analysed"),
+                // Reading stops where the bytes stop making sense (a truncated or corrupt
+                // compressed stream, a record over the cap): the rows before are kept.
+                st.read_error(
+                    rdr.line_reached(),
+                    format!(
+                        "reading stopped at this line: {}; the {n} records before were analysed",
+                        read_error_text(&e)
+                    ),
                 );
                 break;
             }
-        }
+        };
         n += 1;
         if n % 4096 == 0 && !tick() {
             return Err("cancelled".into());
         }
-        let pos = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        last_line = pos.line();
         let loc = Loc {
             stream,
-            line: pos.line(),
-            byte: pos.byte(),
+            line,
+            byte,
             sub: 0,
         };
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -331,5 +368,17 @@ pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: 
                 },
             );
         }
+    }
+}
+
+/// An error of the CSV reader as the user reads it: the I/O error itself, without the csv
+/// crate's framing.
+fn read_error_text(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => match super::lines::TooLong::from_io(io) {
+            Some(t) => t.to_string(),
+            None => io.to_string(),
+        },
+        _ => e.to_string(),
     }
 }

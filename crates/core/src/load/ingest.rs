@@ -119,6 +119,20 @@ impl<'a> StreamState<'a> {
         );
     }
 
+    /// The stream could not be read to its end: what was read before `line` is kept.
+    pub fn read_error(&mut self, line: u64, message: String) {
+        self.diagnostics.push(
+            "read error",
+            Diagnostic {
+                severity: Severity::Error,
+                file: self.label.to_string(),
+                line: Some(line),
+                column: None,
+                message,
+            },
+        );
+    }
+
     fn skip(&mut self, table: Table, reason: &str) {
         *self.stats[table.index()]
             .skipped

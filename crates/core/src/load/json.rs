@@ -3,12 +3,13 @@
 
 use super::csv::{note_missing_projected, ColumnMap};
 use super::ingest::{Field, Fields, StreamState};
+use super::lines::{LineReader, TooLong};
 use super::Format;
 use crate::schema::{classify_headers, is_table_column, Col, HeaderVerdict, Table};
 use crate::store::{Loc, Store};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// A row held as a JSON object.
 struct JsonRow<'a> {
@@ -317,25 +318,34 @@ fn row_table(o: &Map<String, Value>) -> Option<Table> {
 /// value. `tick` is called now and then; it returns false to cancel. Returns whether the
 /// stream was one document.
 pub fn load<R: BufRead>(
-    mut reader: R,
+    reader: R,
+    max_line: u64,
+    max_document: u64,
     loader: &mut JsonLoad<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
 ) -> Result<bool, String> {
+    let mut lines = LineReader::new(reader, max_line);
     let mut line = Vec::new();
-    let mut byte: u64 = 0;
-    let mut line_no: u64 = 0;
     let mut first = true;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("reading stopped at line {}: {e}", line_no + 1))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let start = byte;
-        byte += n as u64;
+        let (line_no, start) = match lines.next_line(&mut line) {
+            Ok(Some(at)) => at,
+            Ok(None) => break,
+            Err(e) => {
+                let at = lines.next_line_number();
+                if first {
+                    return Err(format!("reading stopped at line {at}: {}", io_text(&e)));
+                }
+                loader.st.read_error(
+                    at,
+                    format!(
+                        "reading stopped at this line: {}; the lines before were analysed",
+                        io_text(&e)
+                    ),
+                );
+                break;
+            }
+        };
         let text = trim_ascii(&line);
         if text.is_empty() {
             continue;
@@ -345,9 +355,16 @@ pub fn load<R: BufRead>(
             Err(e) if first && e.is_eof() => {
                 // A pretty-printed document: read the rest and parse it whole.
                 let mut all = std::mem::take(&mut line);
-                reader
-                    .read_to_end(&mut all)
-                    .map_err(|e| format!("reading stopped: {e}"))?;
+                let room = max_document.saturating_sub(all.len() as u64);
+                let mut rest = lines.into_inner().take(room.saturating_add(1));
+                rest.read_to_end(&mut all)
+                    .map_err(|e| format!("reading stopped: {}", io_text(&e)))?;
+                if all.len() as u64 > max_document {
+                    return Err(format!(
+                        "a JSON document larger than {} (the limit for one read whole)",
+                        super::limits::bytes(max_document)
+                    ));
+                }
                 let v: Value = serde_json::from_slice(&all).map_err(|e| {
                     format!(
                         "not valid JSON (line {}, column {}): {e}",
@@ -381,6 +398,14 @@ pub fn load<R: BufRead>(
         }
     }
     Ok(false)
+}
+
+/// An I/O error as the user reads it.
+fn io_text(e: &std::io::Error) -> String {
+    match TooLong::from_io(e) {
+        Some(t) => t.to_string(),
+        None => e.to_string(),
+    }
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {

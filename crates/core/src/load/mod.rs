@@ -8,8 +8,11 @@ pub(crate) mod csv;
 pub mod decode;
 pub(crate) mod ingest;
 pub(crate) mod json;
+pub mod limits;
+pub(crate) mod lines;
 
 pub use ingest::{StampStats, TableStats};
+pub use limits::Limits;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::schema::Table;
@@ -166,6 +169,7 @@ pub struct Cancelled;
 /// Reads inputs one after the other into one data set.
 pub struct Loader {
     options: LoadOptions,
+    limits: Limits,
     store: Store,
     streams: Vec<StreamInfo>,
     reports: Vec<StreamReport>,
@@ -327,11 +331,18 @@ impl Loader {
     pub fn new(options: LoadOptions) -> Self {
         Loader {
             options,
+            limits: Limits::default(),
             store: Store::default(),
             streams: Vec::new(),
             reports: Vec::new(),
             inputs: Vec::new(),
         }
+    }
+
+    /// The same loader with other caps on what one input may make it hold or unpack.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Reads one input. `progress` receives the input bytes consumed so far and returns
@@ -433,10 +444,11 @@ impl Loader {
                 }
                 layers.push(Layer::Gzip);
                 let inner = flate2::read::MultiGzDecoder::new(BufReader::new(reader));
-                let inner_name = name
-                    .strip_suffix(".gz")
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{name} (gunzipped)"));
+                // Named as on disk with what it holds: `x.csv.gz → x.csv`.
+                let inner_name = match leaf(&name).strip_suffix(".gz") {
+                    Some(member) if !member.is_empty() => format!("{name} → {member}"),
+                    _ => format!("{name} → (gunzipped)"),
+                };
                 self.stream(input, inner_name, layers, Box::new(inner), depth + 1, tick)
             }
             Magic::Zip => self.zip(input, name, layers, reader, depth, tick),
@@ -598,27 +610,27 @@ impl Loader {
             None => Err("the file is empty".into()),
             Some(b'{') | Some(b'[') => {
                 let mut jl = json::JsonLoad::new(stream, &mut self.store, &mut st);
-                json::load(reader, &mut jl, tick).map(|document| {
-                    let kind = if document {
-                        StreamKind::JsonDocument
-                    } else {
-                        StreamKind::JsonLines
-                    };
-                    (Some(kind), jl.format)
-                })
+                let limits = self.limits;
+                json::load(reader, limits.max_line, limits.max_in_memory, &mut jl, tick).map(
+                    |document| {
+                        let kind = if document {
+                            StreamKind::JsonDocument
+                        } else {
+                            StreamKind::JsonLines
+                        };
+                        (Some(kind), jl.format)
+                    },
+                )
             }
             Some(_) => {
                 let delimiter = csv::sniff_delimiter(&head);
-                csv::load(
-                    reader,
+                let how = csv::Dialect {
                     delimiter,
                     had_bom,
-                    stream,
-                    &mut self.store,
-                    &mut st,
-                    tick,
-                )
-                .map(|(k, f)| (Some(k), Some(f)))
+                    max_record: self.limits.max_line,
+                };
+                csv::load(reader, how, stream, &mut self.store, &mut st, tick)
+                    .map(|(k, f)| (Some(k), Some(f)))
             }
         };
         let cancelled = matches!(&outcome, Err(e) if e == "cancelled");
@@ -832,6 +844,13 @@ impl Loader {
         }
         Some(why)
     }
+}
+
+/// The last part of a stream's name: the file name of a path, the member of an archive.
+fn leaf(name: &str) -> &str {
+    let name = name.rsplit(" › ").next().unwrap_or(name);
+    let name = name.rsplit(" → ").next().unwrap_or(name);
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
 /// Marks a whole stream as not analysed, with an error diagnostic saying why.
