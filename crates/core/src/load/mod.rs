@@ -141,6 +141,13 @@ impl StreamReport {
     pub fn rows_read(&self) -> u64 {
         self.tables.values().map(|t| t.read).sum()
     }
+
+    /// Whether the stream could not be read, in whole or in part: an error diagnostic says
+    /// why. A stream read to its end that holds nothing the hunt reads has `skipped` set but
+    /// did not fail.
+    pub fn read_failed(&self) -> bool {
+        self.diagnostics.any_at_least(Severity::Error)
+    }
 }
 
 /// An input as given.
