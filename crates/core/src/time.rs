@@ -237,9 +237,51 @@ fn days_since_epoch(date: NaiveDate) -> i64 {
     date.num_days_from_ce() as i64 - 719_163
 }
 
+/// Why a timestamp could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StampError {
+    /// No form of date starts this way.
+    NotADate,
+    /// Starts as ISO 8601 (`2024-`) but is not.
+    NotIso,
+    /// A calendar date that does not exist (30 February).
+    NoSuchDate,
+    /// Hours, minutes or seconds out of range.
+    TimeOutOfRange,
+    /// The time after the date could not be read.
+    TimeNotUnderstood,
+    /// `AM`/`PM` with an hour of 0 or above 12.
+    HourNotOn12HourClock,
+    /// The date could not be read.
+    DateNotUnderstood,
+    /// A month name that is no month.
+    UnknownMonth,
+    /// A numeric date whose year is not four digits.
+    YearNotFourDigits,
+}
+
+impl std::fmt::Display for StampError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StampError::NotADate => "not a date",
+            StampError::NotIso => "not an ISO 8601 date-time",
+            StampError::NoSuchDate => "no such date",
+            StampError::TimeOutOfRange => "time of day out of range",
+            StampError::TimeNotUnderstood => "time not understood",
+            StampError::HourNotOn12HourClock => "hour out of range for a 12-hour clock",
+            StampError::DateNotUnderstood => "date not understood",
+            StampError::UnknownMonth => "unknown month name",
+            StampError::YearNotFourDigits => "year must have four digits",
+        })
+    }
+}
+
+impl std::error::Error for StampError {}
+
 /// Parses any timestamp form seen in exports. Naive (zone-less) values are taken as
-/// `offset_minutes` east of UTC. `Err` carries a short reason.
-pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
+/// `offset_minutes` east of UTC. `Err` says why it could not be read.
+pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
     let t = text.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("invalid date") || t == "null" {
         return Ok(Stamp::Null);
@@ -254,7 +296,7 @@ pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, &'static st
     if b[0].is_ascii_digit() {
         return parse_numeric(t, offset_minutes);
     }
-    Err("not a date")
+    Err(StampError::NotADate)
 }
 
 /// Reads `n` ASCII digits at `*i`.
@@ -305,8 +347,8 @@ fn time_of_day(h: u32, m: u32, s: u32, frac: i64) -> Option<i64> {
         .then(|| (h as i64 * 3600 + m as i64 * 60 + s as i64) * TICKS_PER_SECOND + frac)
 }
 
-fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "not an ISO 8601 date-time";
+fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::NotIso;
     let mut i = 0;
     let y = digits(b, &mut i, 4).ok_or(BAD)?;
     i += 1;
@@ -314,7 +356,7 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
     (b.get(i) == Some(&b'-')).then_some(()).ok_or(BAD)?;
     i += 1;
     let d = digits(b, &mut i, 2).ok_or(BAD)?;
-    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or("no such date")?;
+    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or(StampError::NoSuchDate)?;
     let (mut h, mut mi, mut s, mut frac, mut nfrac) = (0, 0, 0, 0, 0);
     if i < b.len() && (b[i] == b'T' || b[i] == b't' || b[i] == b' ') {
         i += 1;
@@ -334,7 +376,7 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
             }
         }
     }
-    let tod = time_of_day(h, mi, s, frac).ok_or("time of day out of range")?;
+    let tod = time_of_day(h, mi, s, frac).ok_or(StampError::TimeOutOfRange)?;
     let (offset, zoned) = match b.get(i) {
         None => (offset_minutes, false),
         Some(b'Z') | Some(b'z') if i + 1 == b.len() => (0, true),
@@ -364,8 +406,8 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
 }
 
 /// `H:MM[:SS[.fff]] [AM|PM]` starting at `*i`; returns (ticks since midnight, fraction digits).
-fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
-    const BAD: &str = "time not understood";
+fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), StampError> {
+    const BAD: StampError = StampError::TimeNotUnderstood;
     let mut h = some_digits(b, i, 2).ok_or(BAD)?;
     (b.get(*i) == Some(&b':')).then_some(()).ok_or(BAD)?;
     *i += 1;
@@ -394,7 +436,7 @@ fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
     };
     if let Some(pm) = meridiem {
         if h == 0 || h > 12 {
-            return Err("hour out of range for a 12-hour clock");
+            return Err(StampError::HourNotOn12HourClock);
         }
         h = h % 12 + if pm { 12 } else { 0 };
         *i += 2;
@@ -404,7 +446,7 @@ fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
     }
     let precision_digits = if s == 0 && nfrac == 0 { 0 } else { nfrac };
     Ok((
-        time_of_day(h, m, s, frac).ok_or("time of day out of range")?,
+        time_of_day(h, m, s, frac).ok_or(StampError::TimeOutOfRange)?,
         precision_digits,
     ))
 }
@@ -413,8 +455,8 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "date not understood";
+fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::DateNotUnderstood;
     let b = t.as_bytes();
     let mut i = 0;
     while i < b.len() && b[i].is_ascii_alphabetic() {
@@ -427,7 +469,7 @@ fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str>
     let month = MONTHS
         .iter()
         .position(|m| name.starts_with(m))
-        .ok_or("unknown month name")? as u32
+        .ok_or(StampError::UnknownMonth)? as u32
         + 1;
     skip_spaces(b, &mut i);
     let day = some_digits(b, &mut i, 2).ok_or(BAD)?;
@@ -440,7 +482,7 @@ fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str>
         i += 1;
     }
     skip_spaces(b, &mut i);
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or("no such date")?;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(StampError::NoSuchDate)?;
     let (tod, nfrac) = clock(b, &mut i)?;
     Ok(Stamp::Exact {
         at: Ticks(
@@ -459,8 +501,8 @@ fn skip_spaces(b: &[u8], i: &mut usize) {
     }
 }
 
-fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "date not understood";
+fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::DateNotUnderstood;
     let b = t.as_bytes();
     let mut i = 0;
     let a = some_digits(b, &mut i, 4).ok_or(BAD)?;
@@ -476,7 +518,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
     let c3 = if year_first {
         some_digits(b, &mut i, 2).ok_or(BAD)?
     } else {
-        digits(b, &mut i, 4).ok_or("year must have four digits")?
+        digits(b, &mut i, 4).ok_or(StampError::YearNotFourDigits)?
     };
     if b.get(i) == Some(&b',') {
         i += 1;
@@ -488,7 +530,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
         (0, 0)
     };
     if year_first {
-        let date = NaiveDate::from_ymd_opt(a as i32, c2, c3).ok_or("no such date")?;
+        let date = NaiveDate::from_ymd_opt(a as i32, c2, c3).ok_or(StampError::NoSuchDate)?;
         return Ok(Stamp::Exact {
             at: Ticks(
                 days_since_epoch(date) * TICKS_PER_DAY + tod
@@ -500,7 +542,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
         });
     }
     if a == 0 || c2 == 0 || a > 31 || c2 > 31 || (a > 12 && c2 > 12) {
-        return Err("no such date");
+        return Err(StampError::NoSuchDate);
     }
     Ok(Stamp::Pending(NumericDate {
         first: a as u8,
