@@ -4,6 +4,7 @@
 use super::ingest::{Field, Fields, StreamState};
 use super::lines::Tracked;
 use super::{Format, StreamKind};
+use crate::diag::DiagnosticKind;
 use crate::schema::{
     classify_headers, header_says_utc, is_table_column, Col, HeaderVerdict, Table,
 };
@@ -288,7 +289,7 @@ pub fn load<R: Read>(
                 ""
             };
             st.warn(
-                "field count",
+                DiagnosticKind::FieldCount,
                 loc.line,
                 None,
                 format!(
@@ -310,7 +311,7 @@ pub fn load<R: Read>(
         st.ingest(store, table, &row, loc, shape.map.timestamp_utc);
         if let Some(col) = row.bad_utf8.get() {
             st.warn(
-                "utf8",
+                DiagnosticKind::Utf8,
                 loc.line,
                 Some(col.name()),
                 "invalid UTF-8; the bad bytes read as U+FFFD".into(),
@@ -357,16 +358,14 @@ pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: 
     for &col in table.columns() {
         if !map.has(col) && !table.required().contains(&col) && !st.missing_warned[col as usize] {
             st.missing_warned[col as usize] = true;
-            st.diagnostics.push(
-                "missing column",
-                crate::diag::Diagnostic {
-                    severity: crate::diag::Severity::Info,
-                    file: st.label.to_string(),
-                    line: None,
-                    column: Some(col.name().to_string()),
-                    message: format!("{table} export has no {} column: read as empty", col.name()),
-                },
-            );
+            st.diagnostics.push(crate::diag::Diagnostic {
+                kind: crate::diag::DiagnosticKind::MissingColumn,
+                severity: crate::diag::Severity::Info,
+                file: st.label.to_string(),
+                line: None,
+                column: Some(col.name().to_string()),
+                message: format!("{table} export has no {} column: read as empty", col.name()),
+            });
         }
     }
 }

@@ -4,7 +4,7 @@
 //! part in the query), filtered (the query's own `where` excludes it, or its Timestamp is null
 //! so no window can hold it), or skipped (it could not be read; a diagnostic says why).
 
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::schema::{Col, Kind, Table};
 use crate::store::Loc;
 use crate::store::{FileEvent, LogonEvent, NetEvent, ProcEvent, Store, Sym};
@@ -106,31 +106,27 @@ impl<'a> StreamState<'a> {
         *self.other_tables.entry(what).or_default() += 1;
     }
 
-    pub fn warn(&mut self, kind: &'static str, line: u64, column: Option<&str>, message: String) {
-        self.diagnostics.push(
+    pub fn warn(&mut self, kind: DiagnosticKind, line: u64, column: Option<&str>, message: String) {
+        self.diagnostics.push(Diagnostic {
             kind,
-            Diagnostic {
-                severity: Severity::Warning,
-                file: self.label.to_string(),
-                line: Some(line),
-                column: column.map(str::to_string),
-                message,
-            },
-        );
+            severity: Severity::Warning,
+            file: self.label.to_string(),
+            line: Some(line),
+            column: column.map(str::to_string),
+            message,
+        });
     }
 
     /// The stream could not be read to its end: what was read before `line` is kept.
     pub fn read_error(&mut self, line: u64, message: String) {
-        self.diagnostics.push(
-            "read error",
-            Diagnostic {
-                severity: Severity::Error,
-                file: self.label.to_string(),
-                line: Some(line),
-                column: None,
-                message,
-            },
-        );
+        self.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::ReadError,
+            severity: Severity::Error,
+            file: self.label.to_string(),
+            line: Some(line),
+            column: None,
+            message,
+        });
     }
 
     fn skip(&mut self, table: Table, reason: &str) {
@@ -158,7 +154,7 @@ impl<'a> StreamState<'a> {
         }
         if !v.is_empty() && parse_integer(v).is_none() {
             self.warn(
-                "bad integer",
+                DiagnosticKind::BadInteger,
                 line,
                 Some("LocalPort"),
                 format!("{v:?} is not an integer; read as null"),
@@ -189,7 +185,7 @@ impl<'a> StreamState<'a> {
                 Some(n) => n.to_string(),
                 None => {
                     self.warn(
-                        "bad integer",
+                        DiagnosticKind::BadInteger,
                         line,
                         Some(col.name()),
                         format!("{v:?} is not an integer; read as null"),
@@ -202,7 +198,7 @@ impl<'a> StreamState<'a> {
                 "false" | "False" | "FALSE" | "0" => "false".into(),
                 _ => {
                     self.warn(
-                        "bad boolean",
+                        DiagnosticKind::BadBoolean,
                         line,
                         Some(col.name()),
                         format!("{v:?} is not a boolean; read as null"),
@@ -263,7 +259,7 @@ impl<'a> StreamState<'a> {
             Err(why) => {
                 let shown: String = text.chars().take(60).collect();
                 self.warn(
-                    "bad timestamp",
+                    DiagnosticKind::BadTimestamp,
                     line,
                     Some("Timestamp"),
                     format!("{shown:?}: {why}; row skipped"),

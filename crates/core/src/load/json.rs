@@ -5,6 +5,7 @@ use super::csv::{note_missing_projected, ColumnMap};
 use super::ingest::{Field, Fields, StreamState};
 use super::lines::{LineReader, TooLong};
 use super::Format;
+use crate::diag::DiagnosticKind;
 use crate::schema::{classify_headers, is_table_column, Col, HeaderVerdict, Table};
 use crate::store::{Loc, Store};
 use serde_json::{Map, Value};
@@ -160,7 +161,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                     match r {
                         Value::Object(o) => self.row(o, table, loc),
                         _ => self.st.warn(
-                            "json row",
+                            DiagnosticKind::JsonRow,
                             line,
                             None,
                             format!("Results[{i}] is not an object; skipped"),
@@ -228,7 +229,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                             self.stream_record(category, properties, loc);
                         }
                         _ => self.st.warn(
-                            "json row",
+                            DiagnosticKind::JsonRow,
                             line,
                             None,
                             format!("element {i} of the array is not a row; skipped"),
@@ -237,7 +238,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                 }
             }
             Shape::Other => self.st.warn(
-                "json row",
+                DiagnosticKind::JsonRow,
                 line,
                 None,
                 "a JSON value that is neither a row nor a known export; skipped".into(),
@@ -380,7 +381,7 @@ pub fn load<R: BufRead>(
                     return Err(format!("not valid JSON: {e}"));
                 }
                 loader.st.warn(
-                    "json line",
+                    DiagnosticKind::JsonLine,
                     line_no,
                     None,
                     format!("not valid JSON (column {}): {e}; line skipped", e.column()),

@@ -14,7 +14,7 @@ pub(crate) mod lines;
 pub use ingest::{StampStats, TableStats};
 pub use limits::Limits;
 
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::schema::Table;
 use crate::store::{Access, FileEvent, Loc, LogonEvent, NetEvent, ProcEvent, Store, Sym};
 use crate::time::{format_offset, DateOrder, DateOrderProblem, Precision};
@@ -477,16 +477,14 @@ impl Loader {
                     tick,
                 )?;
                 if bad > 0 {
-                    self.reports[i].diagnostics.push(
-                        "utf16",
-                        Diagnostic {
-                            severity: Severity::Warning,
-                            file: name.clone(),
-                            line: None,
-                            column: None,
-                            message: format!("{bad} unpaired UTF-16 surrogates read as U+FFFD"),
-                        },
-                    );
+                    self.reports[i].diagnostics.push(Diagnostic {
+                        kind: DiagnosticKind::Utf16,
+                        severity: Severity::Warning,
+                        file: name.clone(),
+                        line: None,
+                        column: None,
+                        message: format!("{bad} unpaired UTF-16 surrogates read as U+FFFD"),
+                    });
                 }
                 Ok(())
             }
@@ -805,16 +803,14 @@ impl Loader {
                          rows with numeric dates were not analysed: choose the order (--date-order)"
                     ),
                 };
-                diagnostics.push(
-                    "date order",
-                    Diagnostic {
-                        severity: Severity::Error,
-                        file: name.to_string(),
-                        line: None,
-                        column: Some("Timestamp".into()),
-                        message: message.clone(),
-                    },
-                );
+                diagnostics.push(Diagnostic {
+                    kind: DiagnosticKind::DateOrder,
+                    severity: Severity::Error,
+                    file: name.to_string(),
+                    line: None,
+                    column: Some("Timestamp".into()),
+                    message: message.clone(),
+                });
                 (
                     None,
                     "unknown: day/month order could not be decided".to_string(),
@@ -862,16 +858,14 @@ fn leaf(name: &str) -> &str {
 
 /// Marks a whole stream as not analysed, with an error diagnostic saying why.
 fn not_analysed(report: &mut StreamReport, name: &str, why: String) {
-    report.diagnostics.push(
-        "stream",
-        Diagnostic {
-            severity: Severity::Error,
-            file: name.to_string(),
-            line: None,
-            column: None,
-            message: format!("not analysed: {why}"),
-        },
-    );
+    report.diagnostics.push(Diagnostic {
+        kind: DiagnosticKind::Stream,
+        severity: Severity::Error,
+        file: name.to_string(),
+        line: None,
+        column: None,
+        message: format!("not analysed: {why}"),
+    });
     report.skipped = Some(why);
 }
 

@@ -1,6 +1,7 @@
 //! EVTX files, parsed with the `evtx` crate (single-threaded, so it runs in WebAssembly too).
 
 use super::{from_flat, ingest};
+use crate::diag::DiagnosticKind;
 use crate::load::ingest::StreamState;
 use crate::store::{Loc, Store};
 use evtx::{EvtxParser, ParserSettings};
@@ -79,7 +80,7 @@ pub(crate) fn load(
             Ok(r) => r,
             Err(e) => {
                 st.warn(
-                    "evtx record",
+                    DiagnosticKind::EvtxRecord,
                     i as u64 + 1,
                     None,
                     format!("record {} could not be parsed: {e}; skipped", i + 1),
