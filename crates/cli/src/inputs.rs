@@ -3,7 +3,7 @@
 use crate::output;
 use anyhow::{Context, Result};
 use copyexec_core::chains::Chain;
-use copyexec_core::evidence::SeekReader;
+use copyexec_core::evidence::{EvidenceError, SeekReader};
 use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::Dataset;
@@ -62,13 +62,15 @@ pub fn read_evidence(
     let mut rows = HashMap::new();
     for req in data.evidence_requests(chains, near) {
         let path = &files[req.input as usize];
-        let result = std::fs::File::open(path).and_then(|f| {
-            let mut at = SeekReader(std::io::BufReader::new(f));
-            match data.read_evidence_at(&req, &mut at) {
-                Some(found) => found,
-                None => data.read_evidence(&req, Box::new(at.0)),
-            }
-        });
+        let result = std::fs::File::open(path)
+            .map_err(EvidenceError::from)
+            .and_then(|f| {
+                let mut at = SeekReader(std::io::BufReader::new(f));
+                match data.read_evidence_at(&req, &mut at) {
+                    Some(found) => found,
+                    None => data.read_evidence(&req, Box::new(at.0)),
+                }
+            });
         match result {
             Ok(found) => rows.extend(found),
             Err(e) => say!(

@@ -38,15 +38,16 @@ pub mod chains;
 pub mod correlate;
 pub mod diag;
 pub mod evidence;
+pub mod kql_compare;
 pub mod load;
 pub mod near_miss;
 pub mod schema;
 pub mod store;
-pub mod text;
 pub mod time;
-pub mod winlog;
 
 pub use analysis::{ChainsDocument, Dataset, DEFAULT_TOLERANCE_SECONDS};
+/// Windows event logs (Security, Sysmon) as the hunt reads them; see [`load::winlog`].
+pub use load::winlog;
 
 /// The seed query's text, verbatim (with `ToleranceInSeconds = 5`).
 pub const SEED_QUERY: &str = include_str!("seed_query.kql");

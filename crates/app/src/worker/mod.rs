@@ -494,12 +494,14 @@ fn read_evidence(session: &mut Session, chains: &[Chain], near: &[NearMiss]) {
         };
         let name = session.data.inputs()[request.input as usize].name.clone();
         // Plain-text files: jump to each row; compressed ones and documents: read through.
-        let found = BlobReader::new(file.clone().into()).and_then(|mut r| {
-            match session.data.read_evidence_at(&request, &mut r) {
-                Some(found) => found,
-                None => session.data.read_evidence(&request, Box::new(r)),
-            }
-        });
+        let found = BlobReader::new(file.clone().into())
+            .map_err(copyexec_core::evidence::EvidenceError::from)
+            .and_then(
+                |mut r| match session.data.read_evidence_at(&request, &mut r) {
+                    Some(found) => found,
+                    None => session.data.read_evidence(&request, Box::new(r)),
+                },
+            );
         match found {
             Ok(rows) => session.evidence.extend(rows),
             Err(e) => {

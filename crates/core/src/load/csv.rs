@@ -1,14 +1,14 @@
 //! CSV exports: the Defender portal's (old and new), Sentinel / Log Analytics', and `union`
 //! exports holding several tables.
 
-use super::ingest::{Field, Fields, StreamState};
+use super::error::{Cancelled, LoadError};
+use super::ingest::{EventSink, Field, Fields, StreamState};
 use super::lines::Tracked;
 use super::{Format, StreamKind};
 use crate::diag::DiagnosticKind;
 use crate::schema::{
     classify_headers, header_says_utc, is_table_column, Col, HeaderVerdict, Table,
 };
-use crate::store::{Loc, Store};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Read;
@@ -134,6 +134,11 @@ impl<R: Read> CsvRecords<R> {
         Ok(Some(self.rdr.get_mut().locate(parser_pos)))
     }
 
+    /// The byte the parser has reached (after the last record read).
+    pub fn byte_reached(&self) -> u64 {
+        self.rdr.position().byte()
+    }
+
     /// The line the reader has reached (where an error without a position happened).
     pub fn line_reached(&self) -> u64 {
         self.rdr.get_ref().line_at(u64::MAX)
@@ -188,11 +193,9 @@ pub struct Dialect {
 pub fn load<R: Read>(
     reader: R,
     how: Dialect,
-    stream: u32,
-    store: &mut Store,
-    st: &mut StreamState<'_>,
+    sink: &mut EventSink<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
-) -> Result<(StreamKind, Format), String> {
+) -> Result<(StreamKind, Format), LoadError> {
     let Dialect {
         delimiter,
         had_bom,
@@ -202,8 +205,8 @@ pub fn load<R: Read>(
     let mut record = csv::ByteRecord::new();
     match rdr.next(&mut record) {
         Ok(Some(_)) => {}
-        Ok(None) => return Err("the file is empty".into()),
-        Err(e) => return Err(format!("no header row could be read: {e}")),
+        Ok(None) => return Err(LoadError::Empty),
+        Err(e) => return Err(LoadError::NoHeader(e)),
     }
     let headers: Vec<String> = record
         .iter()
@@ -214,12 +217,9 @@ pub fn load<R: Read>(
         HeaderVerdict::Single(t) => Some(t),
         HeaderVerdict::Union => None,
         HeaderVerdict::Unknown => {
-            let shown: Vec<&str> = shape.headers.iter().take(8).map(String::as_str).collect();
-            return Err(format!(
-                "not an export of DeviceNetworkEvents, DeviceLogonEvents, DeviceFileEvents or \
-                 DeviceProcessEvents (header starts {})",
-                shown.join(", ")
-            ));
+            return Err(LoadError::NotAnExport {
+                header_start: shape.headers.iter().take(8).cloned().collect(),
+            });
         }
     };
     let tables: Vec<Table> = match single {
@@ -228,16 +228,16 @@ pub fn load<R: Read>(
     };
     for t in &tables {
         for &col in t.required() {
-            if !shape.map.has(col) {
-                let msg = format!("{t} needs column {} and this file has none", col.name());
-                if single.is_some() {
-                    return Err(msg);
-                }
+            if !shape.map.has(col) && single.is_some() {
+                return Err(LoadError::MissingColumn {
+                    table: *t,
+                    column: col,
+                });
             }
         }
     }
     if let Some(t) = single {
-        note_missing_projected(st, &shape.map, t);
+        note_missing_projected(sink.st, &shape.map, t);
     }
     let expected = shape.headers.len();
     let mut n: u64 = 0;
@@ -248,11 +248,13 @@ pub fn load<R: Read>(
             Err(e) => {
                 // Reading stops where the bytes stop making sense (a truncated or corrupt
                 // compressed stream, a record over the cap): the rows before are kept.
-                st.read_error(
-                    rdr.line_reached(),
+                let line = rdr.line_reached();
+                let e = LoadError::from_csv(e, line);
+                sink.st.read_error(
+                    line,
                     format!(
                         "reading stopped at this line: {}; the {n} records before were analysed",
-                        read_error_text(&e)
+                        e.cause()
                     ),
                 );
                 break;
@@ -260,35 +262,30 @@ pub fn load<R: Read>(
         };
         n += 1;
         if n % 4096 == 0 && !tick() {
-            return Err("cancelled".into());
+            return Err(Cancelled.into());
         }
-        let loc = Loc {
-            stream,
-            line,
-            byte,
-            sub: 0,
-        };
+        let loc = sink.loc(line, byte, 0);
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue; // blank line
         }
         let table = match single {
             Some(t) => t,
             None => match union_table(&record, &shape) {
-                Ok(t) => t,
-                Err(other) => {
-                    st.other_table(other, loc.line);
+                UnionRow::Of(t) => t,
+                UnionRow::Other(other) => {
+                    sink.st.other_table(other, loc.line);
                     continue;
                 }
             },
         };
         if record.len() != expected {
-            st.stats[table.index()].read += 1;
+            sink.st.stats[table.index()].read += 1;
             let hint = if record.iter().any(|f| f.contains(&b'\n')) {
                 " (an unbalanced quote may have joined lines)"
             } else {
                 ""
             };
-            st.warn(
+            sink.st.warn(
                 DiagnosticKind::FieldCount,
                 loc.line,
                 None,
@@ -297,7 +294,7 @@ pub fn load<R: Read>(
                     record.len()
                 ),
             );
-            *st.stats[table.index()]
+            *sink.st.stats[table.index()]
                 .skipped
                 .entry("wrong number of fields".into())
                 .or_default() += 1;
@@ -308,9 +305,9 @@ pub fn load<R: Read>(
             map: &shape.map,
             bad_utf8: Cell::new(None),
         };
-        st.ingest(store, table, &row, loc, shape.map.timestamp_utc);
+        sink.row(table, &row, loc, shape.map.timestamp_utc);
         if let Some(col) = row.bad_utf8.get() {
-            st.warn(
+            sink.st.warn(
                 DiagnosticKind::Utf8,
                 loc.line,
                 Some(col.name()),
@@ -327,13 +324,23 @@ pub fn load<R: Read>(
     ))
 }
 
+/// What one row of a union export is.
+enum UnionRow {
+    /// A row of one of the hunt's tables.
+    Of(Table),
+    /// Something else, named for the counts.
+    Other(String),
+}
+
 /// The table of one row of a union export: from its table column, else from its ActionType.
-/// `Err` names what the row is instead.
-fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, String> {
+fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> UnionRow {
     if let Some(i) = shape.table_column {
         let v = String::from_utf8_lossy(record.get(i).unwrap_or(b""));
         if !v.is_empty() {
-            return Table::from_name(&v).ok_or_else(|| v.into_owned());
+            return match Table::from_name(&v) {
+                Some(t) => UnionRow::Of(t),
+                None => UnionRow::Other(v.into_owned()),
+            };
         }
     }
     let row = CsvRow {
@@ -345,13 +352,13 @@ fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, Stri
         Field::Text(t) => t,
         _ => Cow::Borrowed(""),
     };
-    Table::from_action_type(&action).ok_or_else(|| {
-        if action.is_empty() {
-            "a row with no table column and no ActionType".to_string()
-        } else {
-            format!("another table (ActionType {action})")
+    match Table::from_action_type(&action) {
+        Some(t) => UnionRow::Of(t),
+        None if action.is_empty() => {
+            UnionRow::Other("a row with no table column and no ActionType".to_string())
         }
-    })
+        None => UnionRow::Other(format!("another table (ActionType {action})")),
+    }
 }
 
 pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: Table) {
@@ -367,17 +374,5 @@ pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: 
                 message: format!("{table} export has no {} column: read as empty", col.name()),
             });
         }
-    }
-}
-
-/// An error of the CSV reader as the user reads it: the I/O error itself, without the csv
-/// crate's framing.
-fn read_error_text(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Io(io) => match super::lines::TooLong::from_io(io) {
-            Some(t) => t.to_string(),
-            None => io.to_string(),
-        },
-        _ => e.to_string(),
     }
 }
