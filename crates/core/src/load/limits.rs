@@ -34,7 +34,7 @@ impl Default for Limits {
             max_unpacked: 64 << 30,
             max_ratio: 200,
             ratio_after: 256 << 20,
-            max_members: 10_000,
+            max_members: 50_000,
         }
     }
 }
