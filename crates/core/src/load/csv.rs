@@ -3,7 +3,7 @@
 
 use super::error::{Cancelled, LoadError};
 use super::ingest::{EventSink, Field, Fields, StreamState};
-use super::lines::Tracked;
+use super::lines::{TooLong, Tracked};
 use super::{Format, StreamKind};
 use crate::diag::DiagnosticKind;
 use crate::schema::{
@@ -11,7 +11,7 @@ use crate::schema::{
 };
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::io::Read;
+use std::io::{self, Read};
 
 /// For each column the hunt reads, the header positions holding it, best first.
 #[derive(Clone, Debug, Default)]
@@ -115,6 +115,7 @@ pub fn reader_builder(delimiter: u8) -> csv::ReaderBuilder {
 /// CSV records with the physical line and byte where each starts (see [`super::lines`]).
 pub struct CsvRecords<R: Read> {
     rdr: csv::Reader<Tracked<R>>,
+    max_record: u64,
 }
 
 impl<R: Read> CsvRecords<R> {
@@ -122,6 +123,7 @@ impl<R: Read> CsvRecords<R> {
     pub fn new(reader: R, delimiter: u8, max_record: u64) -> Self {
         CsvRecords {
             rdr: reader_builder(delimiter).from_reader(Tracked::new(reader, max_record)),
+            max_record,
         }
     }
 
@@ -131,7 +133,24 @@ impl<R: Read> CsvRecords<R> {
             return Ok(None);
         }
         let parser_pos = record.position().map_or(0, |p| p.byte());
-        Ok(Some(self.rdr.get_mut().locate(parser_pos)))
+        let end = self.rdr.position().byte();
+        let tracked = self.rdr.get_mut();
+        let (line, byte) = tracked.locate(parser_pos);
+        // The same cap whether or not the record straddled a refill of the parser's buffer
+        // (it stays the record in progress, for the error's line).
+        if end - byte > self.max_record {
+            let too_long = TooLong {
+                limit: self.max_record,
+            };
+            return Err(io::Error::new(io::ErrorKind::InvalidData, too_long).into());
+        }
+        tracked.ended(end);
+        Ok(Some((line, byte)))
+    }
+
+    /// The line where the record being read when an error came starts.
+    pub fn line_in_progress(&self) -> u64 {
+        self.rdr.get_ref().line_in_progress()
     }
 
     /// The byte the parser has reached (after the last record read).
@@ -248,8 +267,12 @@ pub fn load<R: Read>(
             Err(e) => {
                 // Reading stops where the bytes stop making sense (a truncated or corrupt
                 // compressed stream, a record over the cap): the rows before are kept.
-                let line = rdr.line_reached();
-                let e = LoadError::from_csv(e, line);
+                // A record over the cap is cited where it starts; other damage where it is.
+                let e = LoadError::from_csv(e, 0);
+                let line = match e {
+                    LoadError::LineTooLong { .. } => rdr.line_in_progress(),
+                    _ => rdr.line_reached(),
+                };
                 sink.st.read_error(
                     line,
                     format!(

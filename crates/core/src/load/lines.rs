@@ -61,6 +61,8 @@ pub struct Tracked<R> {
     lines: u64,
     /// Start of the last record located.
     cursor: u64,
+    /// End of the last record the parser finished: the next one starts after it.
+    last_end: u64,
     /// Longest record allowed, in bytes.
     max_record: u64,
 }
@@ -75,6 +77,7 @@ impl<R: Read> Tracked<R> {
             cr_pending: None,
             lines: 0,
             cursor: 0,
+            last_end: 0,
             max_record,
         }
     }
@@ -103,6 +106,32 @@ impl<R: Read> Tracked<R> {
         (self.lines + 1, start)
     }
 
+    /// The parser finished a record at byte `end`.
+    pub fn ended(&mut self, end: u64) {
+        self.last_end = self.last_end.max(end);
+    }
+
+    /// The line where the record after the last one finished starts (the record being read
+    /// when an error came).
+    pub fn line_in_progress(&self) -> u64 {
+        let mut lines = self.lines;
+        let mut next = self.last_end;
+        for &(at, ends_line) in &self.ends {
+            if at < self.cursor {
+                continue;
+            }
+            if at < self.last_end || at == next {
+                lines += u64::from(ends_line);
+                if at == next {
+                    next += 1;
+                }
+            } else {
+                break;
+            }
+        }
+        lines + 1
+    }
+
     /// The line holding byte `at` (the last line read, for errors without a position).
     pub fn line_at(&self, at: u64) -> u64 {
         self.lines + 1 + self.ends.iter().filter(|&&(o, e)| e && o < at).count() as u64
@@ -111,7 +140,9 @@ impl<R: Read> Tracked<R> {
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.read - self.cursor > self.max_record {
+        // The parser asks for more only once it has used all it was given, so the record in
+        // progress (after the last one finished) is already this long.
+        if self.read - self.last_end > self.max_record {
             return Err(TooLong {
                 limit: self.max_record,
             }

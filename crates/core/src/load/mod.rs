@@ -232,6 +232,30 @@ impl Loader {
     }
 
     /// The same loader with other caps on what one input may make it hold or unpack.
+    ///
+    /// A stream that crosses a cap stops there with an error; what it held before the cap
+    /// and every other input are kept:
+    ///
+    /// ```
+    /// use copyexec_core::load::{Limits, LoadOptions, Loader};
+    ///
+    /// let limits = Limits { max_line: 64, ..Limits::default() };
+    /// let mut loader = Loader::new(LoadOptions::default()).with_limits(limits);
+    /// let csv = format!(
+    ///     "Timestamp,DeviceId,FolderPath,ProcessCommandLine\r\n\
+    ///      2024-03-11T08:00:03Z,d1,C:\\x.exe,x\r\n\
+    ///      2024-03-11T08:00:04Z,d1,C:\\y.exe,{}\r\n",
+    ///     "y".repeat(1000)
+    /// );
+    /// loader.add_input("p.csv", None, csv.as_bytes(), &mut |_| true).unwrap();
+    /// let loaded = loader.finish();
+    /// let report = &loaded.reports[0];
+    /// assert!(report.read_failed());
+    /// let error = report.diagnostics.items.iter().find(|d| d.line.is_some()).unwrap();
+    /// assert_eq!(error.line, Some(3));
+    /// assert!(error.message.contains("a line longer than 64 bytes (the limit)"));
+    /// assert_eq!(report.rows_read(), 1, "the row before the long one");
+    /// ```
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
