@@ -138,7 +138,7 @@ impl<R: Read> CsvRecords<R> {
         let (line, byte) = tracked.locate(parser_pos);
         // The same cap whether or not the record straddled a refill of the parser's buffer
         // (it stays the record in progress, for the error's line).
-        if end - byte > self.max_record {
+        if end.saturating_sub(byte) > self.max_record {
             let too_long = TooLong {
                 limit: self.max_record,
             };
