@@ -568,10 +568,17 @@ pub fn parse_offset(text: &str) -> Option<i32> {
         b'-' => (-1, &t[1..]),
         _ => return None,
     };
+    // Digits only: `rest` is what a user typed (`--timezone`, the app's field), and slicing
+    // it by bytes must not split a character (found by fuzzing: `-+ҀY`).
+    let digits = |s: &str| -> Option<i32> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
-        None => (rest.parse().ok()?, 0),
+        Some((h, m)) => (digits(h)?, digits(m)?),
+        None if rest.len() == 4 => (digits(rest.get(..2)?)?, digits(rest.get(2..)?)?),
+        None => (digits(rest)?, 0),
     };
     (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
 }
@@ -589,6 +596,20 @@ pub fn format_offset(minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_are_digits_and_never_split_a_character() {
+        assert_eq!(parse_offset("+0530"), Some(330));
+        assert_eq!(parse_offset("UTC-02:00"), Some(-120));
+        assert_eq!(parse_offset("+2"), Some(120));
+        // Regression (fuzz target `timestamps`): a multi-byte character where the minutes of
+        // `+HHMM` would be panicked on a byte slice.
+        assert_eq!(parse_offset("-+\u{480}Y"), None);
+        assert_eq!(parse_offset("+0\u{e9}"), None);
+        assert_eq!(parse_offset("+-5"), None);
+        assert_eq!(parse_offset("+05:-3"), None);
+        assert_eq!(parse_offset("+"), None);
+    }
 
     fn exact(s: &str) -> Ticks {
         match parse_stamp(s, 0).unwrap() {
