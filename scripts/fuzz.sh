@@ -67,6 +67,6 @@ done
 for p in "${pids[@]}"; do wait "$p" || failed=1; done
 if [ $failed -ne 0 ]; then
   echo "fuzz: a target crashed; inputs in fuzz/artifacts/, logs in fuzz/stats/" >&2
-  ls fuzz/artifacts/*/ 2>/dev/null >&2
+  ls artifacts/*/ 2>/dev/null >&2
   exit 1
 fi
