@@ -30,6 +30,13 @@ impl Ticks {
     }
 }
 
+impl Ticks {
+    /// Kusto's datetime range, 0001-01-01 to 9999-12-31T23:59:59.9999999 UTC: what copyexec
+    /// reads, and so what it writes and reads back.
+    pub const RANGE: std::ops::RangeInclusive<Ticks> =
+        Ticks(-719_162 * TICKS_PER_DAY)..=Ticks(2_932_897 * TICKS_PER_DAY - 1);
+}
+
 impl fmt::Display for Ticks {
     /// `2024-03-11T08:00:14.0820530Z`: always seven fractional digits, as Kusto prints.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,10 +181,11 @@ impl NumericDate {
             _ => (self.first, self.second),
         };
         let date = NaiveDate::from_ymd_opt(self.year, month as u32, day as u32)?;
-        Some(Ticks(
+        let at = Ticks(
             days_since_epoch(date) * TICKS_PER_DAY + self.time_of_day
                 - offset_minutes as i64 * 60 * TICKS_PER_SECOND,
-        ))
+        );
+        Ticks::RANGE.contains(&at).then_some(at)
     }
 }
 
@@ -259,6 +267,8 @@ pub enum StampError {
     UnknownMonth,
     /// A numeric date whose year is not four digits.
     YearNotFourDigits,
+    /// An instant outside Kusto's datetime range (years 1 to 9999 UTC).
+    OutOfRange,
 }
 
 impl std::fmt::Display for StampError {
@@ -273,6 +283,7 @@ impl std::fmt::Display for StampError {
             StampError::DateNotUnderstood => "date not understood",
             StampError::UnknownMonth => "unknown month name",
             StampError::YearNotFourDigits => "year must have four digits",
+            StampError::OutOfRange => "outside the datetime range (years 1 to 9999 UTC)",
         })
     }
 }
@@ -287,16 +298,19 @@ pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, StampError>
         return Ok(Stamp::Null);
     }
     let b = t.as_bytes();
-    if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
-        return parse_iso(b, offset_minutes);
+    let stamp = if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+        parse_iso(b, offset_minutes)?
+    } else if b[0].is_ascii_alphabetic() {
+        parse_month_name(t, offset_minutes)?
+    } else if b[0].is_ascii_digit() {
+        parse_numeric(t, offset_minutes)?
+    } else {
+        return Err(StampError::NotADate);
+    };
+    match stamp {
+        Stamp::Exact { at, .. } if !Ticks::RANGE.contains(&at) => Err(StampError::OutOfRange),
+        other => Ok(other),
     }
-    if b[0].is_ascii_alphabetic() {
-        return parse_month_name(t, offset_minutes);
-    }
-    if b[0].is_ascii_digit() {
-        return parse_numeric(t, offset_minutes);
-    }
-    Err(StampError::NotADate)
 }
 
 /// Reads `n` ASCII digits at `*i`.
@@ -596,6 +610,38 @@ pub fn format_offset(minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_outside_the_datetime_range_are_refused() {
+        // Regression (fuzz target `timestamps`): year 0 at UTC+8 is in year -1, which was
+        // written as `-001-12-31T16:00:00.0000000Z` and could not be read back.
+        assert_eq!(parse_stamp("0000-01-01", 480), Err(StampError::OutOfRange));
+        assert_eq!(
+            parse_stamp("0001-01-01T00:00:00+01:00", 0),
+            Err(StampError::OutOfRange)
+        );
+        assert_eq!(
+            parse_stamp("9999-12-31T23:59:59.9999999-00:01", 0),
+            Err(StampError::OutOfRange)
+        );
+        for edge in [
+            "0001-01-01T00:00:00.0000000Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ] {
+            let at = exact(edge);
+            assert_eq!(at.to_string(), edge);
+        }
+        let date = match parse_stamp("01/01/0001 00:30", 0) {
+            Ok(Stamp::Pending(d)) => d,
+            other => panic!("{other:?}"),
+        };
+        assert!(date.resolve(DateOrder::Dmy, 0).is_some());
+        assert_eq!(
+            date.resolve(DateOrder::Dmy, 60),
+            None,
+            "before year 1 in UTC"
+        );
+    }
 
     #[test]
     fn offsets_are_digits_and_never_split_a_character() {
