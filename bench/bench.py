@@ -1,6 +1,6 @@
 """Benchmark: copyexec against duckdb-kql and against the CSV tokenizing floor.
 
-Usage: .venv/bin/python bench/bench.py [--events N]
+Usage: .venv/bin/python bench/bench.py [--events N] [--peak-gb GB]
 
 Generates (or reuses, cached under bench-data/ at the repository root) a bulk
 data set of >= N events (default 1,000,000) as old-portal CSV, one file per
@@ -16,6 +16,10 @@ Prints MB/s (10^6 bytes of input per second), events/s and peak memory for
 each, the speed-up of copyexec over duckdb-kql, copyexec's throughput as a
 fraction of the floor's, and checks that (a) and (b) return the same rows.
 All at the query's default tolerance of 5 s unless --tolerance says otherwise.
+
+``--peak-gb 8`` (opt-in: it generates and caches that many GB, which takes a while) adds the
+large-input check: ``copyexec rows`` on a bulk data set of at least that size must keep its
+peak RSS under 1 GB (issue 12); the run fails otherwise.
 """
 
 from __future__ import annotations
@@ -163,6 +167,9 @@ def main() -> int:
                     help="copies of the EVTX recordings in the EVTX part (default 200; 0 skips it)")
     ap.add_argument("--fleet", type=int, default=2000,
                     help="workstations of the fleet part (groups, spread, report at scale; 0 skips it)")
+    ap.add_argument("--peak-gb", type=float, default=0,
+                    help="also measure copyexec's peak memory on an input of at least this many GB "
+                         "(must stay under 1 GB; opt-in, the data set is generated and cached)")
     ap.add_argument("--duckdb-child", nargs=2, metavar=("DIR", "ROWS_OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -238,6 +245,8 @@ def main() -> int:
         fleet_part(copyexec, args.fleet, args.tolerance, args.runs)
     if args.evtx_copies:
         evtx_part(copyexec, args.evtx_copies, args.runs)
+    if args.peak_gb:
+        return large_part(copyexec, args.peak_gb, manifest, args.seed, args.tolerance)
     return 0
 
 
@@ -288,6 +297,22 @@ def fleet_part(copyexec: Path, workstations: int, tolerance: int, runs: int) -> 
         print(f"  groups and spread beyond the query: {max(story, 0.0):.3f} s; "
               f"copyexec spread (query + chains + story) is {dk_wall / timings['spread'][0]:.1f}x faster than "
               f"duckdb-kql's query alone")
+#: Peak memory allowed on a large input (issue 12: an 8 GB input under 1 GB).
+PEAK_LIMIT = 1 << 30
+
+
+def large_part(copyexec: Path, gb: float, small: dict, seed: int, tolerance: int) -> int:
+    """copyexec rows on a bulk data set of at least `gb` GB: wall time and peak RSS."""
+    per_event = small["bytes"] / small["events"]
+    events = int(gb * 1e9 / per_event) + 1
+    folder, manifest = ensure_data(events, seed)
+    csvs = [str(folder / f) for f in manifest["files"]]
+    wall, rss, _ = measure([str(copyexec), "rows", "-q", "--tolerance", str(tolerance), *csvs])
+    mb = manifest["bytes"] / 1e6
+    verdict = "under" if rss < PEAK_LIMIT else "OVER"
+    print(f"\nlarge input: {manifest['events']:,} events, {mb:,.0f} MB: {wall:.1f} s "
+          f"({mb / wall:.0f} MB/s), peak RSS {rss / 1e6:,.0f} MB, {verdict} the 1 GiB limit")
+    return 0 if rss < PEAK_LIMIT else 1
 
 
 # Recordings without chains: copies of a recording with a chain would multiply its rows

@@ -46,6 +46,13 @@ fi
 
 [ "$MODE" = web ] && exit 0
 
+# Fuzzing (scripts/fuzz.sh): cargo-fuzz on stable, with RUSTC_BOOTSTRAP=1 (see docs/fuzzing.md).
+CARGO_FUZZ_VERSION=0.13.2
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   say "installing Debian chromium and chromium-driver"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -38,7 +38,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("md"))
         {
-            eprintln!("note: {}: a Markdown note, not read", path.display());
+            say!("note: {}: a Markdown note, not read", path.display());
         } else {
             out.push(path);
         }
@@ -66,27 +66,28 @@ pub fn load_files(
         Some(total),
         show_progress,
     ));
-    let parts: Vec<Mutex<Option<Result<Part>>>> = files.iter().map(|_| Mutex::new(None)).collect();
+    let parts: Vec<Mutex<Option<Part>>> = files.iter().map(|_| Mutex::new(None)).collect();
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(path) = files.get(i) else { break };
-        let result = std::fs::File::open(path)
-            .with_context(|| format!("opening {}", path.display()))
-            .map(|file| {
-                let mut loader = Loader::new(options);
-                let mut last = 0u64;
-                let _ =
-                    loader.add_input(&path.display().to_string(), sizes[i], file, &mut |bytes| {
-                        let sum = done.fetch_add(bytes - last, Ordering::Relaxed) + bytes - last;
-                        last = bytes;
-                        if let Ok(mut p) = progress.try_lock() {
-                            p.update(sum);
-                        }
-                        true
-                    });
-                loader.into_part()
-            });
-        *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        // A file that cannot be opened is reported like one that cannot be read (an error
+        // line, exit status 1); the other files are still analysed.
+        let name = path.display().to_string();
+        let mut loader = Loader::new(options);
+        let mut last = 0u64;
+        let mut on_progress = |bytes: u64| {
+            let sum = done.fetch_add(bytes - last, Ordering::Relaxed) + bytes - last;
+            last = bytes;
+            if let Ok(mut p) = progress.try_lock() {
+                p.update(sum);
+            }
+            true
+        };
+        let _ = match std::fs::File::open(path) {
+            Ok(file) => loader.add_input(&name, sizes[i], file, &mut on_progress),
+            Err(e) => loader.add_input(&name, sizes[i], Unopened(Some(e)), &mut on_progress),
+        };
+        *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loader.into_part());
     };
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, files.len().max(1)) {
@@ -102,8 +103,20 @@ pub fn load_files(
         let part = slot
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
-            .expect("every file was taken by a worker")?;
+            .expect("every file was taken by a worker");
         ordered.push(part);
     }
     Ok(Loaded::from_parts(ordered))
+}
+
+/// A file that could not be opened, read as a stream that fails at once with why.
+struct Unopened(Option<std::io::Error>);
+
+impl std::io::Read for Unopened {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }

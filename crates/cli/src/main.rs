@@ -1,5 +1,13 @@
 //! `copyexec`: the "File Copy and Execution" hunt on exported Defender data, from a terminal.
 
+/// `eprintln!` that never panics: with stderr closed (`2>&1 | head`) a message is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod analysis;
 mod inputs;
 mod output;
@@ -26,11 +34,21 @@ use std::process::ExitCode;
 /// "File Copy and Execution" row for row; and runs the same hunt on Windows Security and
 /// Sysmon logs (EVTX or JSON lines) of hosts without Defender. Nothing leaves the machine.
 #[derive(Parser)]
-#[command(name = "copyexec", version, max_term_width = 100)]
+#[command(name = "copyexec", version, max_term_width = 100, after_help = EXIT_STATUS)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The exit status rules, shown by `--help` (the README says the same).
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  every input was read (a readable file holding no event of the hunt, such as an EVTX
+     System log, is a note in the summary, not a failure); also when the reader of the output
+     goes away (a closed pipe, `| head`)
+  1  some input could not be read, or was read only in part (each is named on an `error:` line);
+     the rest was analysed and printed
+  2  usage error: a bad option, a path that does not exist, a bad allowlist file";
 
 #[derive(Subcommand)]
 enum Command {
@@ -192,16 +210,38 @@ fn offset(s: &str) -> Result<i32, String> {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("copyexec: {e:#}");
+            say!("copyexec: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the output's reader went away, however deep the error is wrapped: in anyhow's
+/// context, in an `io::Error` holding another error (the CSV writer's), or in a source chain.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    fn walk(e: &(dyn std::error::Error + 'static)) -> bool {
+        // Neither the csv nor the serde_json error exposes its I/O error as a source.
+        if let Some(json) = e.downcast_ref::<serde_json::Error>() {
+            return json.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+        }
+        if let Some(csv::ErrorKind::Io(io)) = e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+            return walk(io);
+        }
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if io.kind() == io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                if walk(inner) {
+                    return true;
+                }
+            }
+        }
+        e.source().is_some_and(walk)
+    }
+    e.chain().any(walk)
 }
 
 fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
@@ -232,7 +272,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(report) = &engine.results().allowlist {
                 output::print_allowlist_summary(report);
             }
-            engine.write_rows_csv(io::BufWriter::new(io::stdout().lock()))?;
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            engine.write_rows_csv(&mut out)?;
+            out.flush()?;
             Ok(exit_code(engine.data()))
         }
         Command::Chains {
@@ -299,10 +341,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report(args) => report_cmd::run(args),
         Command::Kql { tolerance, rules } => {
-            print!("{}", kql::render(tolerance, &rules.load()?));
+            let mut out = io::stdout().lock();
+            write!(out, "{}", kql::render(tolerance, &rules.load()?))?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Presets => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
             for (name, text) in PRESETS {
                 let mut list = Allowlist::default();
                 list.add_toml(name, text)?;
@@ -311,19 +356,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .find_map(|l| l.strip_prefix("name = "))
                     .unwrap_or("")
                     .trim_matches('"');
-                println!("{}  {title}", name.trim_end_matches(".toml"));
+                writeln!(out, "{}  {title}", name.trim_end_matches(".toml"))?;
                 for r in &list.rules {
-                    println!("    {}: {}", r.rule.id, r.rule.reason);
+                    writeln!(out, "    {}: {}", r.rule.id, r.rule.reason)?;
                 }
             }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// 0 when every input was analysed, 1 when some stream could not be analysed at all.
+/// 0 when every input was read, 1 when some input could not be read (in whole or in part): an
+/// error diagnostic names each. A readable stream holding nothing the hunt reads is a note.
 fn exit_code(data: &Dataset) -> ExitCode {
-    if data.reports().iter().any(|r| r.skipped.is_some()) {
+    if data.reports().iter().any(|r| r.read_failed()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -53,22 +53,31 @@ impl Progress {
         }
         self.last = bytes;
         match self.size {
-            Some(total) if total > 0 => eprint!(
+            Some(total) if total > 0 => say_inline(format_args!(
                 "\r\x1b[Kreading {} {:>3}% ({} of {} MB)",
                 self.name,
                 bytes * 100 / total,
                 bytes >> 20,
                 total >> 20
-            ),
-            _ => eprint!("\r\x1b[Kreading {} {} MB", self.name, bytes >> 20),
+            )),
+            _ => say_inline(format_args!(
+                "\r\x1b[Kreading {} {} MB",
+                self.name,
+                bytes >> 20
+            )),
         }
     }
 
     pub fn done(&mut self) {
         if self.enabled && self.last > 0 {
-            eprint!("\r\x1b[K");
+            say_inline(format_args!("\r\x1b[K"));
         }
     }
+}
+
+/// Progress text on stderr, dropped when stderr is gone.
+fn say_inline(args: std::fmt::Arguments<'_>) {
+    let _ = io::stderr().write_fmt(args);
 }
 
 /// Per-stream summary (unless quiet) and every diagnostic, on stderr.
@@ -104,6 +113,10 @@ pub fn print_diagnostics(data: &Dataset, quiet: bool) {
                     let _ = write!(ts, ", {order}");
                 }
                 let _ = writeln!(err, "{ts}");
+            }
+            // Read, but nothing of the hunt in it (an EVTX System log): worth knowing, no failure.
+            if let (Some(why), false) = (&r.skipped, r.read_failed()) {
+                let _ = writeln!(err, "note: {}: {}", visible(&r.name), visible(why));
             }
             if !r.other_tables.is_empty() {
                 let total: u64 = r.other_tables.values().sum();
@@ -275,12 +288,13 @@ pub fn print_near_misses(out: &mut impl Write, near: &[NearMiss]) -> io::Result<
 
 /// What the allowlist set aside, on stderr (for `rows`, whose stdout is the CSV).
 pub fn print_allowlist_summary(report: &AllowlistReport) {
-    eprintln!(
+    say!(
         "allowlist: {} query rows kept, {} set aside",
-        report.rows_kept, report.rows_set_aside
+        report.rows_kept,
+        report.rows_set_aside
     );
     for r in &report.rules {
-        eprintln!(
+        say!(
             "  rule {} ({}): {} rows set aside: {}",
             visible(&r.id),
             visible(&r.source),

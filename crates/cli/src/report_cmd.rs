@@ -60,7 +60,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     for (path, input) in files.iter().zip(&doc.inputs) {
         let (size, sha256) = fingerprint(path)?;
         if input.size.is_some_and(|s| s != size) {
-            eprintln!(
+            say!(
                 "warning: {}: changed while it was analysed ({} bytes read, {size} bytes hashed)",
                 output::visible(&input.name),
                 input.size.unwrap_or_default()
@@ -84,7 +84,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         write_out(csv, chains_csv(&doc).as_bytes())?;
     }
     if !common.quiet {
-        eprintln!(
+        say!(
             "report: {} chain(s), {} bytes, written to {}",
             doc.chains.len(),
             html.len(),

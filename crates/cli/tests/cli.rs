@@ -332,3 +332,149 @@ fn the_bundled_sample_gives_its_documented_chains() {
     );
     assert_eq!(suppressed.len(), 4);
 }
+
+// Exit status rules (README "Exit status", `--help`): 0 every input read, 1 some input not
+// read (each on an `error:` line), 2 usage error; a closed output pipe is a quiet 0.
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_readable_file_with_nothing_of_the_hunt_is_a_note_and_exit_0() {
+    let registry = r#"{"category":"AdvancedHunting-DeviceRegistryEvents","properties":{"Timestamp":"2024-01-01T00:00:00Z"}}"#;
+    let app_log = r#"{"EventID": 1000, "Channel": "Application", "Hostname": "h", "TimeCreated": "2024-01-01T00:00:00Z"}"#;
+    let dir = fixture(
+        "note",
+        &[
+            ("a.csv", NET),
+            ("b.csv", LOGON),
+            ("c.csv", FILE),
+            ("d.csv", PROC),
+            ("registry.json", registry),
+            ("application.jsonl", app_log),
+        ],
+    );
+    let out = run(&["rows"], &dir);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("note: ") && stderr.contains("registry.json: it holds only rows"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("application.jsonl"), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
+
+#[test]
+fn real_evtx_logs_without_hunt_events_exit_0() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets");
+    // A Windows Remote Service log (7045 only) and a Security log of the hunt.
+    let files = [
+        "evtx-attack-samples/LM_Remote_Service02_7045.evtx",
+        "evtx-attack-samples/LM_5145_Remote_FileCopy.evtx",
+    ];
+    if !root.is_dir() {
+        eprintln!("skipped: ../shared/datasets is not present in this checkout");
+        return;
+    }
+    let out = Command::new(bin())
+        .arg("chains")
+        .args(files.iter().map(|f| root.join(f)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error:"), "{stderr}");
+}
+
+#[test]
+fn a_cut_gzip_is_named_as_on_disk_and_exits_1_after_the_rest() {
+    let mut rows = String::from(NET);
+    for i in 0..3000 {
+        rows.push_str(&format!(
+            "2024-03-11T08:00:00.0000000Z,d{i},h,InboundConnectionAccepted,10.0.{}.{},1,10.0.0.9,445,Tcp\n",
+            i / 250,
+            i % 250
+        ));
+    }
+    let mut cut = gzip(rows.as_bytes());
+    cut.truncate(cut.len() / 2);
+    let dir = four("cut");
+    std::fs::write(dir.join("x.csv.gz"), cut).unwrap();
+    let out = run(&["rows"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error: ") && l.contains("x.csv.gz → x.csv:"))
+        .unwrap_or_else(|| panic!("the cut is an error line naming the file on disk: {stderr}"));
+    assert!(line.contains("reading stopped at this line"), "{line}");
+    assert!(line.contains("records before were analysed"), "{line}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(",C:\\Windows\\evil.exe,"),
+        "the rest: {stdout}"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_opened_is_an_error_line_and_exit_1() {
+    let dir = four("unopened");
+    std::os::unix::fs::symlink(dir.join("gone.csv"), dir.join("link.csv")).unwrap();
+    let out = run(&["chains", "--format", "json"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: ") && l.contains("link.csv: not analysed")),
+        "{stderr}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["totals"]["chains"], 1, "the rest is analysed");
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_with_0_for_every_command() {
+    let dir = four("pipe");
+    let dirs = dir.display().to_string();
+    let report = ["report", "-o", "-", &dirs];
+    let commands: [&[&str]; 7] = [
+        &["rows", &dirs],
+        &["chains", &dirs],
+        &["chains", "--format", "json", &dirs],
+        &report,
+        &["kql"],
+        &["presets"],
+        &["--help"],
+    ];
+    for args in commands {
+        // A pipe whose reader is already gone: the first write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(bin())
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn help_documents_the_exit_status() {
+    let out = Command::new(bin()).arg("--help").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Exit status:"), "{text}");
+    assert!(text.contains("1  some input could not be read"), "{text}");
+}

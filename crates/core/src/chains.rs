@@ -6,10 +6,10 @@
 //! may surprise, the chain carries a [`Note`] saying why it matched.
 
 use crate::correlate::RowRef;
+use crate::kql_compare::eq_ci;
 use crate::load::StreamInfo;
 use crate::schema::Table;
 use crate::store::{Loc, Store};
-use crate::text::eq_ci;
 use crate::time::{Precision, Ticks, TICKS_PER_SECOND};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,8 +7,8 @@
 //! (case-sensitive) gives one row. `kind=inner` keeps every combination, so a connection with
 //! two logons, one write and two starts gives four rows.
 
+use crate::kql_compare::ends_with_ci;
 use crate::store::{Store, Sym};
-use crate::text::ends_with_ci;
 use crate::time::Ticks;
 use rustc_hash::FxHashMap;
 

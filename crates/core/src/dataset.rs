@@ -182,7 +182,7 @@ impl Dataset {
         &self,
         request: &EvidenceRequest,
         input: &mut dyn evidence::ReadAt,
-    ) -> Option<io::Result<HashMap<Loc, evidence::Fields>>> {
+    ) -> Option<Result<HashMap<Loc, evidence::Fields>, evidence::EvidenceError>> {
         evidence::read_stream_at(
             input,
             &self.loaded.streams[request.stream as usize],
@@ -195,7 +195,7 @@ impl Dataset {
         &self,
         request: &EvidenceRequest,
         raw: Box<dyn Read + '_>,
-    ) -> io::Result<HashMap<Loc, evidence::Fields>> {
+    ) -> Result<HashMap<Loc, evidence::Fields>, evidence::EvidenceError> {
         evidence::read_stream(
             raw,
             &self.loaded.streams[request.stream as usize],

@@ -42,6 +42,7 @@ use crate::document::{
     CHAINS_SCHEMA,
 };
 use crate::evidence::{Fields, ReadAt};
+use crate::load::RereadError;
 use crate::near_miss::NearMiss;
 use crate::store::Loc;
 use crate::story::Story;
@@ -242,8 +243,9 @@ impl Engine {
                 Ok(Some(found)) => found,
                 Ok(None) => source
                     .open(request.input)
+                    .map_err(RereadError::from)
                     .and_then(|raw| self.data.read_evidence(&request, raw)),
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             };
             match found {
                 Ok(rows) => self.evidence.extend(rows),

@@ -5,16 +5,19 @@
 //! each stream that holds one, skipping everything else.
 
 use crate::chains::{Chain, Event};
-use crate::load::json::{row_at, value_text};
-use crate::load::{csv as csv_load, reopen_stream, StreamInfo, StreamKind};
+use crate::load::read::{evtx_records, reopen_stream, row_at, value_text, CsvRecords, LineReader};
+use crate::load::{StreamInfo, StreamKind};
 use crate::near_miss::NearMiss;
 use crate::schema::Table;
 use crate::store::{Loc, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 
 /// Original fields of a row, in source order.
 pub type Fields = Vec<(String, String)>;
+
+/// Why the rows of a stream could not be read again.
+pub use crate::load::RereadError as EvidenceError;
 
 /// Every event of `chains` and `near_misses`.
 fn events<'a>(chains: &'a [Chain], near: &'a [NearMiss]) -> impl Iterator<Item = &'a Event> {
@@ -63,7 +66,7 @@ pub fn read_stream(
     raw: Box<dyn Read + '_>,
     info: &StreamInfo,
     locs: &BTreeSet<Loc>,
-) -> io::Result<HashMap<Loc, Fields>> {
+) -> Result<HashMap<Loc, Fields>, EvidenceError> {
     let mut out = HashMap::new();
     if locs.is_empty() {
         return Ok(out);
@@ -72,11 +75,13 @@ pub fn read_stream(
     match &info.kind {
         Some(StreamKind::Csv { delimiter, headers }) => {
             let by_byte: HashMap<u64, Loc> = locs.iter().map(|l| (l.byte, *l)).collect();
-            let mut rdr = csv_load::reader_builder(*delimiter).from_reader(reader);
+            let mut rdr = CsvRecords::new(reader, *delimiter, u64::MAX);
             let mut rec = csv::ByteRecord::new();
             let mut left = by_byte.len();
-            while left > 0 && rdr.read_byte_record(&mut rec).map_err(io::Error::other)? {
-                let byte = rec.position().map(|p| p.byte()).unwrap_or(u64::MAX);
+            while left > 0 {
+                let Some((_, byte)) = rdr.next(&mut rec)? else {
+                    break;
+                };
                 if let Some(loc) = by_byte.get(&byte) {
                     let fields = headers
                         .iter()
@@ -92,8 +97,7 @@ pub fn read_stream(
             let mut all = Vec::new();
             let mut reader = reader;
             reader.read_to_end(&mut all)?;
-            let value: serde_json::Value =
-                serde_json::from_slice(&all).map_err(io::Error::other)?;
+            let value: serde_json::Value = serde_json::from_slice(&all)?;
             for l in locs {
                 if let Some(row) = row_at(&value, l.sub) {
                     out.insert(*l, object_fields(row));
@@ -105,26 +109,21 @@ pub fn read_stream(
             for l in locs {
                 by_byte.entry(l.byte).or_default().push(*l);
             }
-            let mut reader = reader;
-            let mut byte = 0u64;
+            let mut lines = LineReader::new(reader, u64::MAX);
             let mut line = Vec::new();
             let last = by_byte.keys().next_back().copied().unwrap_or(0);
-            while byte <= last {
-                line.clear();
-                let n = reader.read_until(b'\n', &mut line)?;
-                if n == 0 {
+            while let Some((_, byte)) = lines.next_line(&mut line)? {
+                if byte > last {
                     break;
                 }
                 if let Some(want) = by_byte.get(&byte) {
-                    let value: serde_json::Value =
-                        serde_json::from_slice(&line).map_err(io::Error::other)?;
+                    let value: serde_json::Value = serde_json::from_slice(&line)?;
                     for l in want {
                         if let Some(row) = row_at(&value, l.sub) {
                             out.insert(*l, object_fields(row));
                         }
                     }
                 }
-                byte += n as u64;
             }
         }
         Some(StreamKind::Evtx) => {
@@ -132,7 +131,7 @@ pub fn read_stream(
             let mut reader = reader;
             reader.read_to_end(&mut bytes)?;
             let subs = locs.iter().map(|l| l.sub).collect();
-            let records = crate::winlog::evtx::records(bytes, &subs).map_err(io::Error::other)?;
+            let records = evtx_records(bytes, &subs)?;
             for (sub, record) in records {
                 for l in locs.iter().filter(|l| l.sub == sub) {
                     out.insert(*l, object_fields(&record));
@@ -221,7 +220,7 @@ pub fn read_stream_at(
     input: &mut dyn ReadAt,
     info: &StreamInfo,
     locs: &BTreeSet<Loc>,
-) -> Option<io::Result<HashMap<Loc, Fields>>> {
+) -> Option<Result<HashMap<Loc, Fields>, EvidenceError>> {
     use crate::load::decode::Layer;
     let base = match info.layers.as_slice() {
         [] => 0,
@@ -251,7 +250,7 @@ pub fn read_stream_at(
         let bytes = loop {
             let bytes = match chunk(input, start, len) {
                 Ok(b) => b,
-                Err(e) => return Some(Err(e)),
+                Err(e) => return Some(Err(e.into())),
             };
             let at_end = bytes.len() < len;
             // The first row must fit; grow the window until it does.
@@ -290,12 +289,12 @@ pub fn read_stream_at(
 fn one_row(info: &StreamInfo, bytes: &[u8], sub: u32, at_end: bool) -> Option<Option<Fields>> {
     match &info.kind {
         Some(StreamKind::Csv { delimiter, headers }) => {
-            let mut rdr = csv_load::reader_builder(*delimiter).from_reader(bytes);
+            let mut rdr = CsvRecords::new(bytes, *delimiter, u64::MAX);
             let mut rec = csv::ByteRecord::new();
-            match rdr.read_byte_record(&mut rec) {
-                Ok(true) => {
+            match rdr.next(&mut rec) {
+                Ok(Some(_)) => {
                     // The record must have ended inside the chunk (its terminator read).
-                    if !at_end && rdr.position().byte() as usize >= bytes.len() {
+                    if !at_end && rdr.byte_reached() as usize >= bytes.len() {
                         return None;
                     }
                     Some(Some(
@@ -311,7 +310,7 @@ fn one_row(info: &StreamInfo, bytes: &[u8], sub: u32, at_end: bool) -> Option<Op
             }
         }
         Some(StreamKind::JsonLines) => {
-            let end = match bytes.iter().position(|&b| b == b'\n') {
+            let end = match memchr::memchr2(b'\n', b'\r', bytes) {
                 Some(i) => i,
                 None if at_end => bytes.len(),
                 None => return None,

@@ -44,18 +44,19 @@ pub mod document;
 pub mod engine;
 pub mod evidence;
 pub mod identity;
+pub mod kql_compare;
 pub mod load;
 pub mod near_miss;
 pub mod schema;
 pub mod store;
 pub mod story;
-pub mod text;
 pub mod time;
-pub mod winlog;
 
 pub use dataset::{Dataset, DEFAULT_TOLERANCE_SECONDS};
 pub use document::ChainsDocument;
 pub use engine::{Engine, Settings};
+/// Windows event logs (Security, Sysmon) as the hunt reads them; see [`load::winlog`].
+pub use load::winlog;
 
 /// The seed query's text, verbatim (with `ToleranceInSeconds = 5`).
 pub const SEED_QUERY: &str = include_str!("seed_query.kql");

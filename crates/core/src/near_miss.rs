@@ -13,10 +13,10 @@
 
 use crate::chains::{Ctx, Event, Note};
 use crate::correlate::RowRef;
+use crate::kql_compare::ends_with_ci;
 use crate::load::StreamInfo;
 use crate::schema::Table;
 use crate::store::{Store, Sym};
-use crate::text::ends_with_ci;
 use crate::time::{Ticks, TICKS_PER_SECOND};
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};

@@ -30,6 +30,13 @@ impl Ticks {
     }
 }
 
+impl Ticks {
+    /// Kusto's datetime range, 0001-01-01 to 9999-12-31T23:59:59.9999999 UTC: what copyexec
+    /// reads, and so what it writes and reads back.
+    pub const RANGE: std::ops::RangeInclusive<Ticks> =
+        Ticks(-719_162 * TICKS_PER_DAY)..=Ticks(2_932_897 * TICKS_PER_DAY - 1);
+}
+
 impl fmt::Display for Ticks {
     /// `2024-03-11T08:00:14.0820530Z`: always seven fractional digits, as Kusto prints.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,10 +181,11 @@ impl NumericDate {
             _ => (self.first, self.second),
         };
         let date = NaiveDate::from_ymd_opt(self.year, month as u32, day as u32)?;
-        Some(Ticks(
+        let at = Ticks(
             days_since_epoch(date) * TICKS_PER_DAY + self.time_of_day
                 - offset_minutes as i64 * 60 * TICKS_PER_SECOND,
-        ))
+        );
+        Ticks::RANGE.contains(&at).then_some(at)
     }
 }
 
@@ -237,24 +245,72 @@ fn days_since_epoch(date: NaiveDate) -> i64 {
     date.num_days_from_ce() as i64 - 719_163
 }
 
+/// Why a timestamp could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StampError {
+    /// No form of date starts this way.
+    NotADate,
+    /// Starts as ISO 8601 (`2024-`) but is not.
+    NotIso,
+    /// A calendar date that does not exist (30 February).
+    NoSuchDate,
+    /// Hours, minutes or seconds out of range.
+    TimeOutOfRange,
+    /// The time after the date could not be read.
+    TimeNotUnderstood,
+    /// `AM`/`PM` with an hour of 0 or above 12.
+    HourNotOn12HourClock,
+    /// The date could not be read.
+    DateNotUnderstood,
+    /// A month name that is no month.
+    UnknownMonth,
+    /// A numeric date whose year is not four digits.
+    YearNotFourDigits,
+    /// An instant outside Kusto's datetime range (years 1 to 9999 UTC).
+    OutOfRange,
+}
+
+impl std::fmt::Display for StampError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StampError::NotADate => "not a date",
+            StampError::NotIso => "not an ISO 8601 date-time",
+            StampError::NoSuchDate => "no such date",
+            StampError::TimeOutOfRange => "time of day out of range",
+            StampError::TimeNotUnderstood => "time not understood",
+            StampError::HourNotOn12HourClock => "hour out of range for a 12-hour clock",
+            StampError::DateNotUnderstood => "date not understood",
+            StampError::UnknownMonth => "unknown month name",
+            StampError::YearNotFourDigits => "year must have four digits",
+            StampError::OutOfRange => "outside the datetime range (years 1 to 9999 UTC)",
+        })
+    }
+}
+
+impl std::error::Error for StampError {}
+
 /// Parses any timestamp form seen in exports. Naive (zone-less) values are taken as
-/// `offset_minutes` east of UTC. `Err` carries a short reason.
-pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
+/// `offset_minutes` east of UTC. `Err` says why it could not be read.
+pub fn parse_stamp(text: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
     let t = text.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("invalid date") || t == "null" {
         return Ok(Stamp::Null);
     }
     let b = t.as_bytes();
-    if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
-        return parse_iso(b, offset_minutes);
+    let stamp = if b.len() >= 10 && b[4] == b'-' && b[..4].iter().all(u8::is_ascii_digit) {
+        parse_iso(b, offset_minutes)?
+    } else if b[0].is_ascii_alphabetic() {
+        parse_month_name(t, offset_minutes)?
+    } else if b[0].is_ascii_digit() {
+        parse_numeric(t, offset_minutes)?
+    } else {
+        return Err(StampError::NotADate);
+    };
+    match stamp {
+        Stamp::Exact { at, .. } if !Ticks::RANGE.contains(&at) => Err(StampError::OutOfRange),
+        other => Ok(other),
     }
-    if b[0].is_ascii_alphabetic() {
-        return parse_month_name(t, offset_minutes);
-    }
-    if b[0].is_ascii_digit() {
-        return parse_numeric(t, offset_minutes);
-    }
-    Err("not a date")
 }
 
 /// Reads `n` ASCII digits at `*i`.
@@ -305,8 +361,8 @@ fn time_of_day(h: u32, m: u32, s: u32, frac: i64) -> Option<i64> {
         .then(|| (h as i64 * 3600 + m as i64 * 60 + s as i64) * TICKS_PER_SECOND + frac)
 }
 
-fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "not an ISO 8601 date-time";
+fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::NotIso;
     let mut i = 0;
     let y = digits(b, &mut i, 4).ok_or(BAD)?;
     i += 1;
@@ -314,7 +370,7 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
     (b.get(i) == Some(&b'-')).then_some(()).ok_or(BAD)?;
     i += 1;
     let d = digits(b, &mut i, 2).ok_or(BAD)?;
-    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or("no such date")?;
+    let date = NaiveDate::from_ymd_opt(y as i32, mo, d).ok_or(StampError::NoSuchDate)?;
     let (mut h, mut mi, mut s, mut frac, mut nfrac) = (0, 0, 0, 0, 0);
     if i < b.len() && (b[i] == b'T' || b[i] == b't' || b[i] == b' ') {
         i += 1;
@@ -334,7 +390,7 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
             }
         }
     }
-    let tod = time_of_day(h, mi, s, frac).ok_or("time of day out of range")?;
+    let tod = time_of_day(h, mi, s, frac).ok_or(StampError::TimeOutOfRange)?;
     let (offset, zoned) = match b.get(i) {
         None => (offset_minutes, false),
         Some(b'Z') | Some(b'z') if i + 1 == b.len() => (0, true),
@@ -364,8 +420,8 @@ fn parse_iso(b: &[u8], offset_minutes: i32) -> Result<Stamp, &'static str> {
 }
 
 /// `H:MM[:SS[.fff]] [AM|PM]` starting at `*i`; returns (ticks since midnight, fraction digits).
-fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
-    const BAD: &str = "time not understood";
+fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), StampError> {
+    const BAD: StampError = StampError::TimeNotUnderstood;
     let mut h = some_digits(b, i, 2).ok_or(BAD)?;
     (b.get(*i) == Some(&b':')).then_some(()).ok_or(BAD)?;
     *i += 1;
@@ -394,7 +450,7 @@ fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
     };
     if let Some(pm) = meridiem {
         if h == 0 || h > 12 {
-            return Err("hour out of range for a 12-hour clock");
+            return Err(StampError::HourNotOn12HourClock);
         }
         h = h % 12 + if pm { 12 } else { 0 };
         *i += 2;
@@ -404,7 +460,7 @@ fn clock(b: &[u8], i: &mut usize) -> Result<(i64, usize), &'static str> {
     }
     let precision_digits = if s == 0 && nfrac == 0 { 0 } else { nfrac };
     Ok((
-        time_of_day(h, m, s, frac).ok_or("time of day out of range")?,
+        time_of_day(h, m, s, frac).ok_or(StampError::TimeOutOfRange)?,
         precision_digits,
     ))
 }
@@ -413,8 +469,8 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "date not understood";
+fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::DateNotUnderstood;
     let b = t.as_bytes();
     let mut i = 0;
     while i < b.len() && b[i].is_ascii_alphabetic() {
@@ -427,7 +483,7 @@ fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str>
     let month = MONTHS
         .iter()
         .position(|m| name.starts_with(m))
-        .ok_or("unknown month name")? as u32
+        .ok_or(StampError::UnknownMonth)? as u32
         + 1;
     skip_spaces(b, &mut i);
     let day = some_digits(b, &mut i, 2).ok_or(BAD)?;
@@ -440,7 +496,7 @@ fn parse_month_name(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str>
         i += 1;
     }
     skip_spaces(b, &mut i);
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or("no such date")?;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or(StampError::NoSuchDate)?;
     let (tod, nfrac) = clock(b, &mut i)?;
     Ok(Stamp::Exact {
         at: Ticks(
@@ -459,8 +515,8 @@ fn skip_spaces(b: &[u8], i: &mut usize) {
     }
 }
 
-fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
-    const BAD: &str = "date not understood";
+fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, StampError> {
+    const BAD: StampError = StampError::DateNotUnderstood;
     let b = t.as_bytes();
     let mut i = 0;
     let a = some_digits(b, &mut i, 4).ok_or(BAD)?;
@@ -476,7 +532,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
     let c3 = if year_first {
         some_digits(b, &mut i, 2).ok_or(BAD)?
     } else {
-        digits(b, &mut i, 4).ok_or("year must have four digits")?
+        digits(b, &mut i, 4).ok_or(StampError::YearNotFourDigits)?
     };
     if b.get(i) == Some(&b',') {
         i += 1;
@@ -488,7 +544,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
         (0, 0)
     };
     if year_first {
-        let date = NaiveDate::from_ymd_opt(a as i32, c2, c3).ok_or("no such date")?;
+        let date = NaiveDate::from_ymd_opt(a as i32, c2, c3).ok_or(StampError::NoSuchDate)?;
         return Ok(Stamp::Exact {
             at: Ticks(
                 days_since_epoch(date) * TICKS_PER_DAY + tod
@@ -500,7 +556,7 @@ fn parse_numeric(t: &str, offset_minutes: i32) -> Result<Stamp, &'static str> {
         });
     }
     if a == 0 || c2 == 0 || a > 31 || c2 > 31 || (a > 12 && c2 > 12) {
-        return Err("no such date");
+        return Err(StampError::NoSuchDate);
     }
     Ok(Stamp::Pending(NumericDate {
         first: a as u8,
@@ -526,10 +582,17 @@ pub fn parse_offset(text: &str) -> Option<i32> {
         b'-' => (-1, &t[1..]),
         _ => return None,
     };
+    // Digits only: `rest` is what a user typed (`--timezone`, the app's field), and slicing
+    // it by bytes must not split a character (found by fuzzing: `-+ҀY`).
+    let digits = |s: &str| -> Option<i32> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
-        None if rest.len() == 4 => (rest[..2].parse().ok()?, rest[2..].parse().ok()?),
-        None => (rest.parse().ok()?, 0),
+        Some((h, m)) => (digits(h)?, digits(m)?),
+        None if rest.len() == 4 => (digits(rest.get(..2)?)?, digits(rest.get(2..)?)?),
+        None => (digits(rest)?, 0),
     };
     (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
 }
@@ -547,6 +610,52 @@ pub fn format_offset(minutes: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_outside_the_datetime_range_are_refused() {
+        // Regression (fuzz target `timestamps`): year 0 at UTC+8 is in year -1, which was
+        // written as `-001-12-31T16:00:00.0000000Z` and could not be read back.
+        assert_eq!(parse_stamp("0000-01-01", 480), Err(StampError::OutOfRange));
+        assert_eq!(
+            parse_stamp("0001-01-01T00:00:00+01:00", 0),
+            Err(StampError::OutOfRange)
+        );
+        assert_eq!(
+            parse_stamp("9999-12-31T23:59:59.9999999-00:01", 0),
+            Err(StampError::OutOfRange)
+        );
+        for edge in [
+            "0001-01-01T00:00:00.0000000Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ] {
+            let at = exact(edge);
+            assert_eq!(at.to_string(), edge);
+        }
+        let date = match parse_stamp("01/01/0001 00:30", 0) {
+            Ok(Stamp::Pending(d)) => d,
+            other => panic!("{other:?}"),
+        };
+        assert!(date.resolve(DateOrder::Dmy, 0).is_some());
+        assert_eq!(
+            date.resolve(DateOrder::Dmy, 60),
+            None,
+            "before year 1 in UTC"
+        );
+    }
+
+    #[test]
+    fn offsets_are_digits_and_never_split_a_character() {
+        assert_eq!(parse_offset("+0530"), Some(330));
+        assert_eq!(parse_offset("UTC-02:00"), Some(-120));
+        assert_eq!(parse_offset("+2"), Some(120));
+        // Regression (fuzz target `timestamps`): a multi-byte character where the minutes of
+        // `+HHMM` would be panicked on a byte slice.
+        assert_eq!(parse_offset("-+\u{480}Y"), None);
+        assert_eq!(parse_offset("+0\u{e9}"), None);
+        assert_eq!(parse_offset("+-5"), None);
+        assert_eq!(parse_offset("+05:-3"), None);
+        assert_eq!(parse_offset("+"), None);
+    }
 
     fn exact(s: &str) -> Ticks {
         match parse_stamp(s, 0).unwrap() {

@@ -4,8 +4,8 @@
 
 use super::{Allowlist, Rule};
 use crate::correlate::RowRef;
+use crate::kql_compare::{ends_with_ci, eq_ci};
 use crate::store::Store;
-use crate::text::{ends_with_ci, eq_ci};
 use std::net::Ipv4Addr;
 
 /// Whether `pattern` contains glob characters.

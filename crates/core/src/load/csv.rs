@@ -1,15 +1,17 @@
 //! CSV exports: the Defender portal's (old and new), Sentinel / Log Analytics', and `union`
 //! exports holding several tables.
 
-use super::ingest::{Field, Fields, StreamState};
+use super::error::{Cancelled, LoadError};
+use super::ingest::{EventSink, Field, Fields, StreamState};
+use super::lines::{TooLong, Tracked};
 use super::{Format, StreamKind};
+use crate::diag::DiagnosticKind;
 use crate::schema::{
     classify_headers, header_says_utc, is_table_column, Col, HeaderVerdict, Table,
 };
-use crate::store::{Loc, Store};
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::io::Read;
+use std::io::{self, Read};
 
 /// For each column the hunt reads, the header positions holding it, best first.
 #[derive(Clone, Debug, Default)]
@@ -90,7 +92,10 @@ impl Fields for CsvRow<'_> {
 
 /// Picks the delimiter from the header line: the most frequent of `,`, tab and `;`.
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let line = head
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or(head);
     let count = |d: u8| line.iter().filter(|&&b| b == d).count();
     [b',', b'\t', b';']
         .into_iter()
@@ -105,6 +110,58 @@ pub fn reader_builder(delimiter: u8) -> csv::ReaderBuilder {
         .delimiter(delimiter)
         .buffer_capacity(1 << 16);
     b
+}
+
+/// CSV records with the physical line and byte where each starts (see [`super::lines`]).
+pub struct CsvRecords<R: Read> {
+    rdr: csv::Reader<Tracked<R>>,
+    max_record: u64,
+}
+
+impl<R: Read> CsvRecords<R> {
+    /// Records of `reader`, refusing any longer than `max_record` bytes.
+    pub fn new(reader: R, delimiter: u8, max_record: u64) -> Self {
+        CsvRecords {
+            rdr: reader_builder(delimiter).from_reader(Tracked::new(reader, max_record)),
+            max_record,
+        }
+    }
+
+    /// Reads the next record into `record`: its line and first byte, or `None` at the end.
+    pub fn next(&mut self, record: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>, csv::Error> {
+        if !self.rdr.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let parser_pos = record.position().map_or(0, |p| p.byte());
+        let end = self.rdr.position().byte();
+        let tracked = self.rdr.get_mut();
+        let (line, byte) = tracked.locate(parser_pos);
+        // The same cap whether or not the record straddled a refill of the parser's buffer
+        // (it stays the record in progress, for the error's line).
+        if end.saturating_sub(byte) > self.max_record {
+            let too_long = TooLong {
+                limit: self.max_record,
+            };
+            return Err(io::Error::new(io::ErrorKind::InvalidData, too_long).into());
+        }
+        tracked.ended(end);
+        Ok(Some((line, byte)))
+    }
+
+    /// The line where the record being read when an error came starts.
+    pub fn line_in_progress(&self) -> u64 {
+        self.rdr.get_ref().line_in_progress()
+    }
+
+    /// The byte the parser has reached (after the last record read).
+    pub fn byte_reached(&self) -> u64 {
+        self.rdr.position().byte()
+    }
+
+    /// The line the reader has reached (where an error without a position happened).
+    pub fn line_reached(&self) -> u64 {
+        self.rdr.get_ref().line_at(u64::MAX)
+    }
 }
 
 /// What the header says about the export.
@@ -139,42 +196,52 @@ pub fn shape(headers: Vec<String>, had_bom: bool) -> CsvShape {
     }
 }
 
+/// How a CSV stream is written, as far as reading it goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Dialect {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Whether the text began with a byte-order mark (the newer portal export).
+    pub had_bom: bool,
+    /// Longest record allowed, in bytes.
+    pub max_record: u64,
+}
+
 /// Loads every record after the header. Returns the stream's shape for re-reading evidence,
 /// or the reason the stream is not usable.
 pub fn load<R: Read>(
     reader: R,
-    delimiter: u8,
-    had_bom: bool,
-    stream: u32,
-    store: &mut Store,
-    st: &mut StreamState<'_>,
+    how: Dialect,
+    sink: &mut EventSink<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
-) -> Result<(StreamKind, Format), String> {
-    let mut rdr = reader_builder(delimiter).from_reader(reader);
+) -> Result<(StreamKind, Format), LoadError> {
+    let Dialect {
+        delimiter,
+        had_bom,
+        max_record,
+    } = how;
+    let mut rdr = CsvRecords::new(reader, delimiter, max_record);
     let mut record = csv::ByteRecord::new();
-    match rdr.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => return Err("the file is empty".into()),
-        Err(e) => return Err(format!("no header row could be read: {e}")),
+    match rdr.next(&mut record) {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(LoadError::Empty),
+        Err(e) => return Err(LoadError::NoHeader(e)),
     }
     let headers: Vec<String> = record
         .iter()
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .collect();
     if super::timeline::is_timeline(&headers) {
-        return super::timeline::load(rdr, &record, headers, delimiter, stream, store, st, tick);
+        return super::timeline::load(rdr, headers, delimiter, sink, tick);
     }
     let shape = shape(headers, had_bom);
     let single = match shape.verdict {
         HeaderVerdict::Single(t) => Some(t),
         HeaderVerdict::Union => None,
         HeaderVerdict::Unknown => {
-            let shown: Vec<&str> = shape.headers.iter().take(8).map(String::as_str).collect();
-            return Err(format!(
-                "not an export of DeviceNetworkEvents, DeviceLogonEvents, DeviceFileEvents or \
-                 DeviceProcessEvents (header starts {})",
-                shown.join(", ")
-            ));
+            return Err(LoadError::NotAnExport {
+                header_start: shape.headers.iter().take(8).cloned().collect(),
+            });
         }
     };
     let tables: Vec<Table> = match single {
@@ -183,78 +250,69 @@ pub fn load<R: Read>(
     };
     for t in &tables {
         for &col in t.required() {
-            if !shape.map.has(col) {
-                let msg = format!("{t} needs column {} and this file has none", col.name());
-                if single.is_some() {
-                    return Err(msg);
-                }
+            if !shape.map.has(col) && single.is_some() {
+                return Err(LoadError::MissingColumn {
+                    table: *t,
+                    column: col,
+                });
             }
         }
     }
     if let Some(t) = single {
-        note_missing_projected(st, &shape.map, t);
+        note_missing_projected(sink.st, &shape.map, t);
     }
     let expected = shape.headers.len();
     let mut n: u64 = 0;
-    let mut last_line: u64 = 1;
     loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
+        let (line, byte) = match rdr.next(&mut record) {
+            Ok(Some(at)) => at,
+            Ok(None) => break,
             Err(e) => {
-                // An I/O error (a truncated or corrupt compressed stream) has no position of its
-                // own: name the last line read whole.
-                let line = e
-                    .position()
-                    .map(|p| p.line())
-                    .filter(|&l| l > 0)
-                    .unwrap_or(last_line);
-                st.warn(
-                    "read error",
+                // Reading stops where the bytes stop making sense (a truncated or corrupt
+                // compressed stream, a record over the cap): the rows before are kept.
+                // A record over the cap is cited where it starts; other damage where it is.
+                let e = LoadError::from_csv(e, 0);
+                let line = match e {
+                    LoadError::LineTooLong { .. } => rdr.line_in_progress(),
+                    _ => rdr.line_reached(),
+                };
+                sink.st.read_error(
                     line,
-                    None,
-                    format!("reading stopped after this line: {e}; the rows before were analysed"),
+                    format!(
+                        "reading stopped at this line: {}; the {n} records before were analysed",
+                        e.cause()
+                    ),
                 );
                 break;
             }
-        }
+        };
         n += 1;
         if n % 4096 == 0 && !tick() {
-            return Err("cancelled".into());
+            return Err(Cancelled.into());
         }
-        let pos = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        last_line = pos.line();
-        let loc = Loc {
-            stream,
-            line: pos.line(),
-            byte: pos.byte(),
-            sub: 0,
-        };
+        let loc = sink.loc(line, byte, 0);
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue; // blank line
         }
         let table = match single {
             Some(t) => t,
             None => match union_table(&record, &shape) {
-                Ok(t) => t,
-                Err(other) => {
-                    st.other_table(other, loc.line);
+                UnionRow::Of(t) => t,
+                UnionRow::Other(other) => {
+                    sink.st.other_table(other, loc.line);
                     continue;
                 }
             },
         };
         if record.len() != expected {
-            st.stats[table.index()].read += 1;
+            sink.st.stats[table.index()].read += 1;
             let hint = if record.iter().any(|f| f.contains(&b'\n')) {
                 " (an unbalanced quote may have joined lines)"
             } else {
                 ""
             };
-            st.warn(
-                "field count",
+            sink.st.warn(
+                DiagnosticKind::FieldCount,
                 loc.line,
                 None,
                 format!(
@@ -262,7 +320,7 @@ pub fn load<R: Read>(
                     record.len()
                 ),
             );
-            *st.stats[table.index()]
+            *sink.st.stats[table.index()]
                 .skipped
                 .entry("wrong number of fields".into())
                 .or_default() += 1;
@@ -273,10 +331,10 @@ pub fn load<R: Read>(
             map: &shape.map,
             bad_utf8: Cell::new(None),
         };
-        st.ingest(store, table, &row, loc, shape.map.timestamp_utc);
+        sink.row(table, &row, loc, shape.map.timestamp_utc);
         if let Some(col) = row.bad_utf8.get() {
-            st.warn(
-                "utf8",
+            sink.st.warn(
+                DiagnosticKind::Utf8,
                 loc.line,
                 Some(col.name()),
                 "invalid UTF-8; the bad bytes read as U+FFFD".into(),
@@ -292,13 +350,23 @@ pub fn load<R: Read>(
     ))
 }
 
+/// What one row of a union export is.
+enum UnionRow {
+    /// A row of one of the hunt's tables.
+    Of(Table),
+    /// Something else, named for the counts.
+    Other(String),
+}
+
 /// The table of one row of a union export: from its table column, else from its ActionType.
-/// `Err` names what the row is instead.
-fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, String> {
+fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> UnionRow {
     if let Some(i) = shape.table_column {
         let v = String::from_utf8_lossy(record.get(i).unwrap_or(b""));
         if !v.is_empty() {
-            return Table::from_name(&v).ok_or_else(|| v.into_owned());
+            return match Table::from_name(&v) {
+                Some(t) => UnionRow::Of(t),
+                None => UnionRow::Other(v.into_owned()),
+            };
         }
     }
     let row = CsvRow {
@@ -310,29 +378,27 @@ fn union_table(record: &csv::ByteRecord, shape: &CsvShape) -> Result<Table, Stri
         Field::Text(t) => t,
         _ => Cow::Borrowed(""),
     };
-    Table::from_action_type(&action).ok_or_else(|| {
-        if action.is_empty() {
-            "a row with no table column and no ActionType".to_string()
-        } else {
-            format!("another table (ActionType {action})")
+    match Table::from_action_type(&action) {
+        Some(t) => UnionRow::Of(t),
+        None if action.is_empty() => {
+            UnionRow::Other("a row with no table column and no ActionType".to_string())
         }
-    })
+        None => UnionRow::Other(format!("another table (ActionType {action})")),
+    }
 }
 
 pub fn note_missing_projected(st: &mut StreamState<'_>, map: &ColumnMap, table: Table) {
     for &col in table.columns() {
         if !map.has(col) && !table.required().contains(&col) && !st.missing_warned[col as usize] {
             st.missing_warned[col as usize] = true;
-            st.diagnostics.push(
-                "missing column",
-                crate::diag::Diagnostic {
-                    severity: crate::diag::Severity::Info,
-                    file: st.label.to_string(),
-                    line: None,
-                    column: Some(col.name().to_string()),
-                    message: format!("{table} export has no {} column: read as empty", col.name()),
-                },
-            );
+            st.diagnostics.push(crate::diag::Diagnostic {
+                kind: crate::diag::DiagnosticKind::MissingColumn,
+                severity: crate::diag::Severity::Info,
+                file: st.label.to_string(),
+                line: None,
+                column: Some(col.name().to_string()),
+                message: format!("{table} export has no {} column: read as empty", col.name()),
+            });
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use flate2::read::MultiGzDecoder;
 use serde::{Deserialize, Serialize};
-use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 
 /// One layer between the input's bytes and the text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,7 +115,10 @@ pub fn utf16_to_utf8(bytes: &[u8], le: bool) -> (String, usize) {
 }
 
 /// Opens a stream again through `layers`, from the input's raw bytes.
-pub fn reopen<'a>(raw: Box<dyn Read + 'a>, layers: &[Layer]) -> io::Result<Box<dyn Read + 'a>> {
+pub fn reopen<'a>(
+    raw: Box<dyn Read + 'a>,
+    layers: &[Layer],
+) -> Result<Box<dyn Read + 'a>, super::RereadError> {
     let mut r: Box<dyn Read + 'a> = raw;
     for layer in layers {
         r = match layer {
@@ -123,8 +126,8 @@ pub fn reopen<'a>(raw: Box<dyn Read + 'a>, layers: &[Layer]) -> io::Result<Box<d
             Layer::ZipMember(name) => {
                 let mut all = Vec::new();
                 r.read_to_end(&mut all)?;
-                let mut zip = zip::ZipArchive::new(Cursor::new(all)).map_err(io::Error::other)?;
-                let mut member = zip.by_name(name).map_err(io::Error::other)?;
+                let mut zip = zip::ZipArchive::new(Cursor::new(all))?;
+                let mut member = zip.by_name(name)?;
                 let mut out = Vec::new();
                 member.read_to_end(&mut out)?;
                 Box::new(Cursor::new(out))

@@ -1,18 +1,64 @@
-//! One row of one table → a compact event, with the query's per-table filters applied.
+//! The one event sink every reader writes into: one row of one table → a compact event, with
+//! the query's per-table filters applied.
+//!
+//! The CSV, JSON, JSON lines and EVTX readers find rows and hand them to an [`EventSink`];
+//! Windows events go through the mapping in [`super::winlog`], which writes into the same
+//! sink. None of them touches the store or the counts otherwise.
 //!
 //! Every row read ends in exactly one bucket of its table's [`TableStats`]: used (it can take
 //! part in the query), filtered (the query's own `where` excludes it, or its Timestamp is null
 //! so no window can hold it), or skipped (it could not be read; a diagnostic says why).
 
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
+use crate::kql_compare::{ends_with_ci, eq_ci};
 use crate::schema::{Col, Kind, Table};
 use crate::store::Loc;
 use crate::store::{FileEvent, LogonEvent, NetEvent, ProcEvent, Store, Sym};
-use crate::text::{ends_with_ci, eq_ci};
 use crate::time::{parse_stamp, NumericDate, Precision, Stamp, StampStyle, Ticks};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+/// A JSON value as the text KQL would show: strings bare, everything else as JSON.
+pub fn value_text(v: &serde_json::Value) -> Cow<'_, str> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Null => Cow::Borrowed(""),
+        Value::Bool(true) => Cow::Borrowed("true"),
+        Value::Bool(false) => Cow::Borrowed("false"),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Where readers put what they read: the store of events and the state of the stream being
+/// read (counts, diagnostics, timestamps seen).
+pub struct EventSink<'s, 'a> {
+    /// The stream's index (`Loc::stream`).
+    pub stream: u32,
+    /// The events.
+    pub store: &'s mut Store,
+    /// The stream's counts and diagnostics.
+    pub st: &'s mut StreamState<'a>,
+}
+
+impl EventSink<'_, '_> {
+    /// The location of a row starting at `byte` on `line` (`sub`: its index within a JSON
+    /// value or EVTX file).
+    pub fn loc(&self, line: u64, byte: u64, sub: u32) -> Loc {
+        Loc {
+            stream: self.stream,
+            line,
+            byte,
+            sub,
+        }
+    }
+
+    /// A row of `table`.
+    pub fn row(&mut self, table: Table, f: &dyn Fields, loc: Loc, utc_header: bool) {
+        self.st.ingest(self.store, table, f, loc, utc_header);
+    }
+}
 
 /// A value as a source holds it.
 pub enum Field<'a> {
@@ -86,7 +132,32 @@ pub struct StreamState<'a> {
     pub other_tables: BTreeMap<String, u64>,
 }
 
+/// What a stream's state holds once its reader is done.
+pub struct StreamCounts {
+    /// Rows by table.
+    pub stats: [TableStats; 4],
+    /// Timestamp forms seen.
+    pub stamps: StampStats,
+    /// What the numeric dates say about their day/month order.
+    pub evidence: crate::time::DateOrderEvidence,
+    /// Numeric dates waiting for that order.
+    pub pending: Vec<PendingStamp>,
+    /// Rows of tables this hunt does not read, by what they are.
+    pub other_tables: BTreeMap<String, u64>,
+}
+
 impl<'a> StreamState<'a> {
+    /// The counts, releasing the diagnostics.
+    pub fn into_counts(self) -> StreamCounts {
+        StreamCounts {
+            stats: self.stats,
+            stamps: self.stamps,
+            evidence: self.evidence,
+            pending: self.pending,
+            other_tables: self.other_tables,
+        }
+    }
+
     pub fn new(label: &'a str, offset_minutes: i32, diagnostics: &'a mut Diagnostics) -> Self {
         StreamState {
             label,
@@ -106,17 +177,27 @@ impl<'a> StreamState<'a> {
         *self.other_tables.entry(what).or_default() += 1;
     }
 
-    pub fn warn(&mut self, kind: &'static str, line: u64, column: Option<&str>, message: String) {
-        self.diagnostics.push(
+    pub fn warn(&mut self, kind: DiagnosticKind, line: u64, column: Option<&str>, message: String) {
+        self.diagnostics.push(Diagnostic {
             kind,
-            Diagnostic {
-                severity: Severity::Warning,
-                file: self.label.to_string(),
-                line: Some(line),
-                column: column.map(str::to_string),
-                message,
-            },
-        );
+            severity: Severity::Warning,
+            file: self.label.to_string(),
+            line: Some(line),
+            column: column.map(str::to_string),
+            message,
+        });
+    }
+
+    /// The stream could not be read to its end: what was read before `line` is kept.
+    pub fn read_error(&mut self, line: u64, message: String) {
+        self.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::ReadError,
+            severity: Severity::Error,
+            file: self.label.to_string(),
+            line: Some(line),
+            column: None,
+            message,
+        });
     }
 
     fn skip(&mut self, table: Table, reason: &str) {
@@ -132,7 +213,10 @@ impl<'a> StreamState<'a> {
             .entry(reason.to_string())
             .or_default() += 1;
     }
+}
 
+/// Reading values: each with a diagnostic when it does not parse.
+impl StreamState<'_> {
     /// `LocalPort == 445`, with a diagnostic when the value is not an integer.
     fn port_is_445(&mut self, f: &dyn Fields, line: u64) -> bool {
         let Field::Text(t) = f.get(Col::LocalPort) else {
@@ -144,7 +228,7 @@ impl<'a> StreamState<'a> {
         }
         if !v.is_empty() && parse_integer(v).is_none() {
             self.warn(
-                "bad integer",
+                DiagnosticKind::BadInteger,
                 line,
                 Some("LocalPort"),
                 format!("{v:?} is not an integer; read as null"),
@@ -175,7 +259,7 @@ impl<'a> StreamState<'a> {
                 Some(n) => n.to_string(),
                 None => {
                     self.warn(
-                        "bad integer",
+                        DiagnosticKind::BadInteger,
                         line,
                         Some(col.name()),
                         format!("{v:?} is not an integer; read as null"),
@@ -188,7 +272,7 @@ impl<'a> StreamState<'a> {
                 "false" | "False" | "FALSE" | "0" => "false".into(),
                 _ => {
                     self.warn(
-                        "bad boolean",
+                        DiagnosticKind::BadBoolean,
                         line,
                         Some(col.name()),
                         format!("{v:?} is not a boolean; read as null"),
@@ -249,7 +333,7 @@ impl<'a> StreamState<'a> {
             Err(why) => {
                 let shown: String = text.chars().take(60).collect();
                 self.warn(
-                    "bad timestamp",
+                    DiagnosticKind::BadTimestamp,
                     line,
                     Some("Timestamp"),
                     format!("{shown:?}: {why}; row skipped"),
@@ -259,7 +343,10 @@ impl<'a> StreamState<'a> {
             }
         }
     }
+}
 
+/// The query's per-table filters, then the compact event.
+impl StreamState<'_> {
     /// Reads one row of `table` into `store`.
     pub fn ingest(
         &mut self,

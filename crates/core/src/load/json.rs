@@ -2,13 +2,15 @@
 //! records (one per line, or an Event Hub message's `records`), and plain rows one per line.
 
 use super::csv::{note_missing_projected, ColumnMap};
-use super::ingest::{Field, Fields, StreamState};
+use super::error::{Cancelled, LoadError, Position};
+use super::ingest::{value_text, EventSink, Field, Fields};
+use super::lines::LineReader;
 use super::Format;
+use crate::diag::DiagnosticKind;
 use crate::schema::{classify_headers, is_table_column, Col, HeaderVerdict, Table};
-use crate::store::{Loc, Store};
+use crate::store::Loc;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// A row held as a JSON object.
 struct JsonRow<'a> {
@@ -37,17 +39,6 @@ impl Fields for JsonRow<'_> {
             Some(Value::Null) => Field::Null,
             Some(v) => Field::Text(value_text(v)),
         }
-    }
-}
-
-/// A JSON value as the text KQL would show: strings bare, everything else as JSON.
-pub fn value_text(v: &Value) -> Cow<'_, str> {
-    match v {
-        Value::String(s) => Cow::Borrowed(s),
-        Value::Null => Cow::Borrowed(""),
-        Value::Bool(true) => Cow::Borrowed("true"),
-        Value::Bool(false) => Cow::Borrowed("false"),
-        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -115,20 +106,16 @@ fn shape(v: &Value) -> Shape<'_> {
 
 /// Loader of JSON values of one stream.
 pub struct JsonLoad<'s, 'a> {
-    pub stream: u32,
-    pub store: &'s mut Store,
-    pub st: &'s mut StreamState<'a>,
+    /// Where the rows go.
+    pub sink: EventSink<'s, 'a>,
+    /// The format recognised, from the first value that tells.
     pub format: Option<Format>,
 }
 
 impl<'s, 'a> JsonLoad<'s, 'a> {
-    pub fn new(stream: u32, store: &'s mut Store, st: &'s mut StreamState<'a>) -> Self {
-        JsonLoad {
-            stream,
-            store,
-            st,
-            format: None,
-        }
+    /// Rows of JSON values into `sink`.
+    pub fn new(sink: EventSink<'s, 'a>) -> Self {
+        JsonLoad { sink, format: None }
     }
 
     fn set_format(&mut self, f: Format) {
@@ -144,22 +131,17 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                 self.set_format(Format::HuntingApiJson);
                 let table = match classify_headers(schema.iter().map(String::as_str)) {
                     HeaderVerdict::Single(t) => {
-                        note_missing_projected(self.st, &ColumnMap::new(&schema), t);
+                        note_missing_projected(self.sink.st, &ColumnMap::new(&schema), t);
                         Some(t)
                     }
                     _ => None,
                 };
                 for (i, r) in results.iter().enumerate() {
-                    let loc = Loc {
-                        stream: self.stream,
-                        line,
-                        byte,
-                        sub: i as u32,
-                    };
+                    let loc = self.sink.loc(line, byte, i as u32);
                     match r {
                         Value::Object(o) => self.row(o, table, loc),
-                        _ => self.st.warn(
-                            "json row",
+                        _ => self.sink.st.warn(
+                            DiagnosticKind::JsonRow,
                             line,
                             None,
                             format!("Results[{i}] is not an object; skipped"),
@@ -170,18 +152,14 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
             Shape::Records(records) => {
                 self.set_format(Format::StreamingJson);
                 for (i, r) in records.iter().enumerate() {
-                    let loc = Loc {
-                        stream: self.stream,
-                        line,
-                        byte,
-                        sub: i as u32,
-                    };
+                    let loc = self.sink.loc(line, byte, i as u32);
                     match shape(r) {
                         Shape::StreamRecord {
                             category,
                             properties,
                         } => self.stream_record(category, properties, loc),
                         _ => self
+                            .sink
                             .st
                             .other_table("a record with no category".into(), line),
                     }
@@ -192,31 +170,16 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                 properties,
             } => {
                 self.set_format(Format::StreamingJson);
-                let loc = Loc {
-                    stream: self.stream,
-                    line,
-                    byte,
-                    sub: 0,
-                };
+                let loc = self.sink.loc(line, byte, 0);
                 self.stream_record(category, properties, loc);
             }
             Shape::Row(o) => {
-                let loc = Loc {
-                    stream: self.stream,
-                    line,
-                    byte,
-                    sub: 0,
-                };
+                let loc = self.sink.loc(line, byte, 0);
                 self.row(o, None, loc);
             }
             Shape::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    let loc = Loc {
-                        stream: self.stream,
-                        line,
-                        byte,
-                        sub: i as u32,
-                    };
+                    let loc = self.sink.loc(line, byte, i as u32);
                     match shape(item) {
                         Shape::Row(o) => self.row(o, None, loc),
                         Shape::StreamRecord {
@@ -226,8 +189,8 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                             self.set_format(Format::StreamingJson);
                             self.stream_record(category, properties, loc);
                         }
-                        _ => self.st.warn(
-                            "json row",
+                        _ => self.sink.st.warn(
+                            DiagnosticKind::JsonRow,
                             line,
                             None,
                             format!("element {i} of the array is not a row; skipped"),
@@ -235,8 +198,8 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                     }
                 }
             }
-            Shape::Other => self.st.warn(
-                "json row",
+            Shape::Other => self.sink.st.warn(
+                DiagnosticKind::JsonRow,
                 line,
                 None,
                 "a JSON value that is neither a row nor a known export; skipped".into(),
@@ -251,17 +214,17 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
         match Table::from_name(name) {
             Some(t) => {
                 let row = JsonRow { obj: properties };
-                self.st.ingest(self.store, t, &row, loc, false);
+                self.sink.row(t, &row, loc, false);
             }
-            None => self.st.other_table(name.to_string(), loc.line),
+            None => self.sink.st.other_table(name.to_string(), loc.line),
         }
     }
 
     fn row(&mut self, o: &Map<String, Value>, known: Option<Table>, loc: Loc) {
-        if known.is_none() && crate::winlog::looks_like_windows_event(o) {
+        if known.is_none() && super::winlog::looks_like_windows_event(o) {
             self.set_format(Format::WindowsEventJson);
-            if let Some(ev) = crate::winlog::from_flat(o) {
-                crate::winlog::ingest(&ev, loc, self.store, self.st);
+            if let Some(ev) = super::winlog::from_flat(o) {
+                super::winlog::ingest(&ev, loc, &mut self.sink);
             }
             return;
         }
@@ -271,9 +234,9 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
         match known.or_else(|| row_table(o)) {
             Some(t) => {
                 let row = JsonRow { obj: o };
-                self.st.ingest(self.store, t, &row, loc, false);
+                self.sink.row(t, &row, loc, false);
             }
-            None => self.st.other_table(describe_other(o), loc.line),
+            None => self.sink.st.other_table(describe_other(o), loc.line),
         }
     }
 }
@@ -317,25 +280,35 @@ fn row_table(o: &Map<String, Value>) -> Option<Table> {
 /// value. `tick` is called now and then; it returns false to cancel. Returns whether the
 /// stream was one document.
 pub fn load<R: BufRead>(
-    mut reader: R,
+    reader: R,
+    max_line: u64,
+    max_document: u64,
     loader: &mut JsonLoad<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
-) -> Result<bool, String> {
+) -> Result<bool, LoadError> {
+    let mut lines = LineReader::new(reader, max_line);
     let mut line = Vec::new();
-    let mut byte: u64 = 0;
-    let mut line_no: u64 = 0;
     let mut first = true;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("reading stopped at line {}: {e}", line_no + 1))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let start = byte;
-        byte += n as u64;
+        let (line_no, start) = match lines.next_line(&mut line) {
+            Ok(Some(at)) => at,
+            Ok(None) => break,
+            Err(e) => {
+                let at = lines.next_line_number();
+                let e = LoadError::from_io(e, Some(at));
+                if first {
+                    return Err(e);
+                }
+                loader.sink.st.read_error(
+                    at,
+                    format!(
+                        "reading stopped at this line: {}; the lines before were analysed",
+                        e.cause()
+                    ),
+                );
+                break;
+            }
+        };
         let text = trim_ascii(&line);
         if text.is_empty() {
             continue;
@@ -345,30 +318,41 @@ pub fn load<R: BufRead>(
             Err(e) if first && e.is_eof() => {
                 // A pretty-printed document: read the rest and parse it whole.
                 let mut all = std::mem::take(&mut line);
-                reader
-                    .read_to_end(&mut all)
-                    .map_err(|e| format!("reading stopped: {e}"))?;
-                let v: Value = serde_json::from_slice(&all).map_err(|e| {
-                    format!(
-                        "not valid JSON (line {}, column {}): {e}",
-                        e.line(),
-                        e.column()
-                    )
+                let room = max_document.saturating_sub(all.len() as u64);
+                let mut rest = lines.into_inner().take(room.saturating_add(1));
+                rest.read_to_end(&mut all)
+                    .map_err(|e| LoadError::from_io(e, None))?;
+                if all.len() as u64 > max_document {
+                    return Err(LoadError::TooLarge {
+                        what: "a JSON document",
+                        limit: max_document,
+                    });
+                }
+                let v: Value = serde_json::from_slice(&all).map_err(|e| LoadError::Json {
+                    at: Some(Position {
+                        line: e.line() as u64,
+                        column: Some(e.column() as u64),
+                    }),
+                    source: e,
                 })?;
                 loader.value(&v, 1, 0);
                 return Ok(true);
             }
             Err(e) => {
                 if first {
-                    return Err(format!("not valid JSON: {e}"));
+                    return Err(LoadError::Json {
+                        at: None,
+                        source: e,
+                    });
                 }
-                loader.st.warn(
-                    "json line",
+                loader.sink.st.warn(
+                    DiagnosticKind::JsonLine,
                     line_no,
                     None,
                     format!("not valid JSON (column {}): {e}; line skipped", e.column()),
                 );
                 *loader
+                    .sink
                     .st
                     .other_tables
                     .entry("unreadable JSON line".into())
@@ -377,7 +361,7 @@ pub fn load<R: BufRead>(
         }
         first = false;
         if line_no % 2048 == 0 && !tick() {
-            return Err("cancelled".into());
+            return Err(Cancelled.into());
         }
     }
     Ok(false)

@@ -13,12 +13,11 @@
 //! and the full path is built as `Folder Path\File Name` before the join; a note says which
 //! way and why.
 
-use super::ingest::{Field, Fields, StreamState};
-use super::lines::PhysicalLines;
-use super::{Format, StreamKind};
-use crate::diag::{Diagnostic, Severity};
+use super::csv::CsvRecords;
+use super::ingest::{EventSink, Field, Fields, StreamState};
+use super::{Cancelled, Format, LoadError, StreamKind};
+use crate::diag::{Diagnostic, DiagnosticKind, Severity};
 use crate::schema::{Col, Table};
-use crate::store::{Loc, Store};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Read;
@@ -267,40 +266,36 @@ impl Fields for TimelineRow<'_> {
 }
 
 /// Reads a timeline export whose header is `headers` (already read from `rdr`).
-#[allow(clippy::too_many_arguments)]
 pub fn load<R: Read>(
-    mut rdr: csv::Reader<R>,
-    header: &csv::ByteRecord,
+    mut rdr: CsvRecords<R>,
     headers: Vec<String>,
     delimiter: u8,
-    stream: u32,
-    store: &mut Store,
-    st: &mut StreamState<'_>,
+    sink: &mut EventSink<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
-) -> Result<(StreamKind, Format), String> {
-    let map = TimelineMap::new(&headers).ok_or("the timeline export has no Action Type column")?;
+) -> Result<(StreamKind, Format), LoadError> {
+    let map =
+        TimelineMap::new(&headers).ok_or(LoadError::TimelineColumn("Action Type"))?;
     for (col, header) in [
         (Col::Timestamp, "Event Time"),
         (Col::DeviceId, "Machine Id"),
     ] {
         if map.cols[col as usize].is_none() {
-            return Err(format!("the timeline export has no {header} column"));
+            return Err(LoadError::TimelineColumn(header));
         }
     }
-    let diag_start = st.diagnostics.items.len();
-    let lines = PhysicalLines::after_header(header, rdr.position().line());
+    let diag_start = sink.st.diagnostics.items.len();
     let expected = headers.len();
 
     // Read ahead until the rows say how Folder Path is written (or the file ends).
-    let mut ahead: Vec<(csv::ByteRecord, u64)> = Vec::new();
+    let mut ahead: Vec<(csv::ByteRecord, u64, u64)> = Vec::new();
     let mut evidence = PathEvidence::default();
     let mut ended = false;
     let mut read_error = None;
     while ahead.len() < LOOKAHEAD_ROWS && evidence.total() < LOOKAHEAD_EVIDENCE {
         let mut record = csv::ByteRecord::new();
-        match rdr.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => {
+        let (line, byte) = match rdr.next(&mut record) {
+            Ok(Some(at)) => at,
+            Ok(None) => {
                 ended = true;
                 break;
             }
@@ -308,8 +303,7 @@ pub fn load<R: Read>(
                 read_error = Some(e);
                 break;
             }
-        }
-        let line = lines.line(&record, rdr.position().line());
+        };
         if let RowKind::Event(Table::DeviceFileEvents | Table::DeviceProcessEvents) =
             classify(&map, &record)
         {
@@ -317,7 +311,7 @@ pub fn load<R: Read>(
                 evidence.observe(&map, &record, line);
             }
         }
-        ahead.push((record, line));
+        ahead.push((record, line, byte));
     }
     let form = evidence.form();
     let decided = (evidence.ends, evidence.not_ends);
@@ -326,37 +320,34 @@ pub fn load<R: Read>(
         map: &map,
         form,
         expected,
-        stream,
         other_kinds: 0,
-        last_line: 1,
     };
     let mut n: u64 = 0;
-    for (record, line) in &ahead {
+    for (record, line, byte) in &ahead {
         n += 1;
         if n % 4096 == 0 && !tick() {
-            return Err("cancelled".into());
+            return Err(Cancelled.into());
         }
-        reader.row(record, *line, store, st);
+        reader.row(record, *line, *byte, sink);
     }
     drop(ahead);
     if let Some(e) = read_error {
-        reader.read_error(e, st);
+        reader.read_error(e, &rdr, sink);
     } else if !ended {
         let mut record = csv::ByteRecord::new();
         loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
+            let (line, byte) = match rdr.next(&mut record) {
+                Ok(Some(at)) => at,
+                Ok(None) => break,
                 Err(e) => {
-                    reader.read_error(e, st);
+                    reader.read_error(e, &rdr, sink);
                     break;
                 }
-            }
+            };
             n += 1;
             if n % 4096 == 0 && !tick() {
-                return Err("cancelled".into());
+                return Err(Cancelled.into());
             }
-            let line = lines.line(&record, rdr.position().line());
             if let RowKind::Event(Table::DeviceFileEvents | Table::DeviceProcessEvents) =
                 classify(&map, &record)
             {
@@ -364,22 +355,21 @@ pub fn load<R: Read>(
                     evidence.observe(&map, &record, line);
                 }
             }
-            reader.row(&record, line, store, st);
+            reader.row(&record, line, byte, sink);
         }
     }
+    let st = &mut *sink.st;
     if st.stats.iter().all(|s| s.read == 0) {
-        st.diagnostics.push(
-            "timeline events",
-            Diagnostic {
-                severity: Severity::Info,
-                file: st.label.to_string(),
-                line: None,
-                column: Some("Action Type".into()),
-                message: "this device timeline holds no inbound connection, logon, file or \
-                          process event: nothing in it can take part in the query"
-                    .into(),
-            },
-        );
+        st.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::Timeline,
+            severity: Severity::Info,
+            file: st.label.to_string(),
+            line: None,
+            column: Some("Action Type".into()),
+            message: "this device timeline holds no inbound connection, logon, file or \
+                      process event: nothing in it can take part in the query"
+                .into(),
+        });
     }
     note_path_form(st, form, decided, &evidence);
     note_no_local_admin(st, &map);
@@ -395,31 +385,14 @@ struct Rows<'m> {
     map: &'m TimelineMap,
     form: PathForm,
     expected: usize,
-    stream: u32,
     other_kinds: usize,
-    last_line: u64,
 }
 
 impl Rows<'_> {
-    /// Reads one record that starts on physical line `line`.
-    fn row(
-        &mut self,
-        record: &csv::ByteRecord,
-        line: u64,
-        store: &mut Store,
-        st: &mut StreamState<'_>,
-    ) {
-        let pos = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        self.last_line = line;
-        let loc = Loc {
-            stream: self.stream,
-            line,
-            byte: pos.byte(),
-            sub: 0,
-        };
+    /// Reads one record that starts at `byte`, on physical line `line`.
+    fn row(&mut self, record: &csv::ByteRecord, line: u64, byte: u64, sink: &mut EventSink<'_, '_>) {
+        let loc = sink.loc(line, byte, 0);
+        let st = &mut *sink.st;
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             return; // blank line
         }
@@ -456,7 +429,7 @@ impl Rows<'_> {
                 ""
             };
             st.warn(
-                "field count",
+                DiagnosticKind::FieldCount,
                 loc.line,
                 None,
                 format!(
@@ -477,10 +450,10 @@ impl Rows<'_> {
             form: self.form,
             bad_utf8: Cell::new(None),
         };
-        st.ingest(store, table, &row, loc, false);
+        st.ingest(sink.store, table, &row, loc, false);
         if let Some(col) = row.bad_utf8.get() {
             st.warn(
-                "utf8",
+                DiagnosticKind::Utf8,
                 loc.line,
                 Some(col.name()),
                 "invalid UTF-8; the bad bytes read as U+FFFD".into(),
@@ -488,17 +461,20 @@ impl Rows<'_> {
         }
     }
 
-    fn read_error(&self, e: csv::Error, st: &mut StreamState<'_>) {
-        let line = e
-            .position()
-            .map(|p| p.line())
-            .filter(|&l| l > 0)
-            .unwrap_or(self.last_line);
-        st.warn(
-            "read error",
+    /// Reading stopped: cited as the CSV reader cites it (a record over the cap where it
+    /// starts, other damage where it is).
+    fn read_error<R: Read>(&self, e: csv::Error, rdr: &CsvRecords<R>, sink: &mut EventSink<'_, '_>) {
+        let e = LoadError::from_csv(e, 0);
+        let line = match e {
+            LoadError::LineTooLong { .. } => rdr.line_in_progress(),
+            _ => rdr.line_reached(),
+        };
+        sink.st.read_error(
             line,
-            None,
-            format!("reading stopped after this line: {e}; the rows before were analysed"),
+            format!(
+                "reading stopped at this line: {}; the rows before were analysed",
+                e.cause()
+            ),
         );
     }
 }
@@ -534,8 +510,8 @@ fn note_path_form(
         ),
     };
     st.diagnostics.push(
-        "timeline paths",
         Diagnostic {
+            kind: DiagnosticKind::Timeline,
             severity: Severity::Info,
             file: st.label.to_string(),
             line: None,
@@ -549,8 +525,8 @@ fn note_path_form(
             PathForm::FolderOnly => "already end with their File Name",
         };
         st.diagnostics.push(
-            "timeline paths",
             Diagnostic {
+                kind: DiagnosticKind::Timeline,
                 severity: Severity::Warning,
                 file: st.label.to_string(),
                 line: first,
@@ -570,8 +546,8 @@ fn note_no_local_admin(st: &mut StreamState<'_>, map: &TimelineMap) {
         return;
     }
     st.diagnostics.push(
-        "missing column",
         Diagnostic {
+            kind: DiagnosticKind::MissingColumn,
             severity: Severity::Info,
             file: st.label.to_string(),
             line: None,

@@ -3,6 +3,7 @@
 
 use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::Dataset;
+use std::io::Write;
 
 pub const NET: &str =
     "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol";
@@ -136,4 +137,20 @@ pub fn chain_csvs() -> Vec<(&'static str, String)> {
             csv(PROC, &[start(3 * S, "d1", r"C:\x.exe", "x")]),
         ),
     ]
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn zip(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }

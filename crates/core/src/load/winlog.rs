@@ -15,10 +15,7 @@
 //! case-insensitively, and where no connection was logged for an address, the first share
 //! access or network logon of each of its sessions stands in for it.
 
-pub(crate) mod evtx;
-
-use crate::load::ingest::StreamState;
-use crate::load::json::value_text;
+use super::ingest::{value_text, EventSink, StreamState};
 use crate::schema::Table;
 use crate::store::Loc;
 use crate::store::{Access, FileEvent, LogonEvent, NetEvent, ProcEvent, Store, Sym};
@@ -199,8 +196,9 @@ pub fn hash(hashes: &str, algorithm: &str) -> String {
 }
 
 /// What a Windows event is to the hunt, with counts in `st`.
-pub(crate) fn ingest(ev: &WinEvent<'_>, loc: Loc, store: &mut Store, st: &mut StreamState<'_>) {
+pub(crate) fn ingest(ev: &WinEvent<'_>, loc: Loc, sink: &mut EventSink<'_, '_>) {
     use Provider::*;
+    let (store, st) = (&mut *sink.store, &mut *sink.st);
     let label = match ev.provider {
         Sysmon => "Sysmon",
         Security => "Security",

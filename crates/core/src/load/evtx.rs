@@ -1,19 +1,21 @@
-//! EVTX files, parsed with the `evtx` crate (single-threaded, so it runs in WebAssembly too).
+//! EVTX files, parsed with the `evtx` crate (single-threaded, so it runs in WebAssembly too);
+//! each record is flattened and handed to the Windows-event mapping ([`super::winlog`]).
 
-use super::{from_flat, ingest};
-use crate::load::ingest::StreamState;
-use crate::store::{Loc, Store};
+use super::error::{Cancelled, LoadError, RereadError};
+use super::ingest::EventSink;
+use super::winlog::from_flat;
+use crate::diag::DiagnosticKind;
+use evtx::err::EvtxError;
 use evtx::{EvtxParser, ParserSettings};
 use serde_json::{Map, Value};
 
 /// A record flattened by [`flatten`].
 pub type FlatRecord = Map<String, Value>;
 
-fn parser(bytes: Vec<u8>) -> Result<EvtxParser<std::io::Cursor<Vec<u8>>>, String> {
+/// The parser, or why the bytes are no EVTX file it can read.
+fn parser(bytes: Vec<u8>) -> Result<EvtxParser<std::io::Cursor<Vec<u8>>>, EvtxError> {
     let settings = ParserSettings::default().num_threads(1);
-    EvtxParser::from_buffer(bytes)
-        .map(|p| p.with_configuration(settings))
-        .map_err(|e| format!("not a readable EVTX file: {e}"))
+    EvtxParser::from_buffer(bytes).map(|p| p.with_configuration(settings))
 }
 
 /// Flattens an EVTX record's JSON (`Event.System`, `Event.EventData` / `Event.UserData`) into
@@ -65,42 +67,39 @@ pub fn flatten(data: &Value) -> Map<String, Value> {
 /// Loads every record. Record-level damage is reported and skipped.
 pub(crate) fn load(
     bytes: Vec<u8>,
-    stream: u32,
-    store: &mut Store,
-    st: &mut StreamState<'_>,
+    sink: &mut EventSink<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
-) -> Result<(), String> {
-    let mut parser = parser(bytes)?;
+) -> Result<(), LoadError> {
+    let mut parser = parser(bytes).map_err(LoadError::Evtx)?;
     for (i, record) in parser.records_json_value().enumerate() {
         if i % 512 == 0 && !tick() {
-            return Err("cancelled".into());
+            return Err(Cancelled.into());
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                st.warn(
-                    "evtx record",
+                sink.st.warn(
+                    DiagnosticKind::EvtxRecord,
                     i as u64 + 1,
                     None,
                     format!("record {} could not be parsed: {e}; skipped", i + 1),
                 );
-                *st.other_tables
+                *sink
+                    .st
+                    .other_tables
                     .entry("unreadable EVTX record".into())
                     .or_default() += 1;
                 continue;
             }
         };
         let flat = flatten(&record.data);
-        let loc = Loc {
-            stream,
-            line: record.event_record_id,
-            byte: 0,
-            sub: i as u32,
-        };
+        let loc = sink.loc(record.event_record_id, 0, i as u32);
         match from_flat(&flat) {
-            Some(ev) => ingest(&ev, loc, store, st),
+            Some(ev) => super::winlog::ingest(&ev, loc, sink),
             None => {
-                *st.other_tables
+                *sink
+                    .st
+                    .other_tables
                     .entry("an event without an EventID".into())
                     .or_default() += 1
             }
@@ -113,8 +112,8 @@ pub(crate) fn load(
 pub fn records(
     bytes: Vec<u8>,
     subs: &std::collections::BTreeSet<u32>,
-) -> Result<Vec<(u32, FlatRecord)>, String> {
-    let mut parser = parser(bytes)?;
+) -> Result<Vec<(u32, FlatRecord)>, RereadError> {
+    let mut parser = parser(bytes).map_err(RereadError::Evtx)?;
     let last = subs.iter().next_back().copied().unwrap_or(0);
     let mut out = Vec::new();
     for (i, record) in parser.records_json_value().enumerate() {
