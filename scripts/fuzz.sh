@@ -6,7 +6,9 @@
 # (fuzz/make_corpus.py), and keeps what each run learns in fuzz/corpus/TARGET. A crash leaves
 # its input in fuzz/artifacts/TARGET/; replay it with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-...
-# FUZZ_JOBS=N runs N targets at once (default 1). Each run's last libFuzzer stats line
+# FUZZ_JOBS=N runs N targets at once (default 1). FUZZ_SEEDS_ONLY=1 starts each run from the
+# committed seeds alone (in a scratch folder), not the grown corpus: what scripts/test.sh does,
+# so that replaying a large corpus does not eat its time budget. Each run's last libFuzzer stats line
 # (executions, cov, ft) is printed at the end and kept in fuzz/stats/TARGET.txt.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,22 +28,30 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 # -O: optimised with debug assertions, as libFuzzer is usually run.
 cargo fuzz build -O || exit 2
-if [ ! -d corpus ]; then
+if [ -z "${FUZZ_SEEDS_ONLY:-}" ] && [ ! -d corpus ]; then
   python3 make_corpus.py >&2 || exit 2
 fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 mkdir -p stats
 
 run_one() {
   local t="$1" log="stats/$1.log"
   local max_len=65536
   case "$t" in evtx|detect) max_len=$((4096 + 65536 + 1)) ;; report_document|json_hunting_api) max_len=262144 ;; esac
-  mkdir -p "corpus/$t"
+  local corpus="corpus/$t"
+  if [ -n "${FUZZ_SEEDS_ONLY:-}" ]; then
+    corpus="$scratch/$t"
+    mkdir -p "$corpus"
+    cp seeds/"$t"/* "$corpus"/ 2>/dev/null
+  fi
+  mkdir -p "$corpus"
   local dict=()
   case "$t" in
     json_*|detect|chains_document) dict=(-dict=dicts/json.dict) ;;
     csv_*) dict=(-dict=dicts/csv.dict) ;;
   esac
-  cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$seconds" -max_len="$max_len" \
+  cargo fuzz run -O "$t" "$corpus" -- -max_total_time="$seconds" -max_len="$max_len" \
     -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 "${dict[@]}" >"$log" 2>&1
   local rc=$?
   local execs cov ft
