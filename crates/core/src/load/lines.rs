@@ -328,4 +328,3 @@ mod tests {
         assert!(TooLong::from_io(&t.read(&mut out).unwrap_err()).is_some());
     }
 }
-

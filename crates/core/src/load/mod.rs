@@ -28,8 +28,8 @@ pub(crate) mod lines;
 mod merge;
 pub mod read;
 mod report;
-pub mod winlog;
 pub(crate) mod timeline;
+pub mod winlog;
 
 pub use error::{Cancelled, LoadError, RereadError};
 pub use ingest::{StampStats, TableStats};

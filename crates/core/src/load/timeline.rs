@@ -273,8 +273,7 @@ pub fn load<R: Read>(
     sink: &mut EventSink<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
 ) -> Result<(StreamKind, Format), LoadError> {
-    let map =
-        TimelineMap::new(&headers).ok_or(LoadError::TimelineColumn("Action Type"))?;
+    let map = TimelineMap::new(&headers).ok_or(LoadError::TimelineColumn("Action Type"))?;
     for (col, header) in [
         (Col::Timestamp, "Event Time"),
         (Col::DeviceId, "Machine Id"),
@@ -390,7 +389,13 @@ struct Rows<'m> {
 
 impl Rows<'_> {
     /// Reads one record that starts at `byte`, on physical line `line`.
-    fn row(&mut self, record: &csv::ByteRecord, line: u64, byte: u64, sink: &mut EventSink<'_, '_>) {
+    fn row(
+        &mut self,
+        record: &csv::ByteRecord,
+        line: u64,
+        byte: u64,
+        sink: &mut EventSink<'_, '_>,
+    ) {
         let loc = sink.loc(line, byte, 0);
         let st = &mut *sink.st;
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -463,7 +468,12 @@ impl Rows<'_> {
 
     /// Reading stopped: cited as the CSV reader cites it (a record over the cap where it
     /// starts, other damage where it is).
-    fn read_error<R: Read>(&self, e: csv::Error, rdr: &CsvRecords<R>, sink: &mut EventSink<'_, '_>) {
+    fn read_error<R: Read>(
+        &self,
+        e: csv::Error,
+        rdr: &CsvRecords<R>,
+        sink: &mut EventSink<'_, '_>,
+    ) {
         let e = LoadError::from_csv(e, 0);
         let line = match e {
             LoadError::LineTooLong { .. } => rdr.line_in_progress(),
@@ -509,35 +519,31 @@ fn note_path_form(
             all.first_ends,
         ),
     };
-    st.diagnostics.push(
-        Diagnostic {
-            kind: DiagnosticKind::Timeline,
-            severity: Severity::Info,
-            file: st.label.to_string(),
-            line: None,
-            column: Some("Folder Path".into()),
-            message,
-        },
-    );
+    st.diagnostics.push(Diagnostic {
+        kind: DiagnosticKind::Timeline,
+        severity: Severity::Info,
+        file: st.label.to_string(),
+        line: None,
+        column: Some("Folder Path".into()),
+        message,
+    });
     if minority > 0 {
         let what = match form {
             PathForm::Full => "do not end with their File Name",
             PathForm::FolderOnly => "already end with their File Name",
         };
-        st.diagnostics.push(
-            Diagnostic {
-                kind: DiagnosticKind::Timeline,
-                severity: Severity::Warning,
-                file: st.label.to_string(),
-                line: first,
-                column: Some("Folder Path".into()),
-                message: format!(
-                    "{minority} of {} file and process rows {what} (the first here); they were \
+        st.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::Timeline,
+            severity: Severity::Warning,
+            file: st.label.to_string(),
+            line: first,
+            column: Some("Folder Path".into()),
+            message: format!(
+                "{minority} of {} file and process rows {what} (the first here); they were \
                      read the same way as the rest",
-                    all.total()
-                ),
-            },
-        );
+                all.total()
+            ),
+        });
     }
 }
 
@@ -545,18 +551,16 @@ fn note_no_local_admin(st: &mut StreamState<'_>, map: &TimelineMap) {
     if map.cols[Col::IsLocalAdmin as usize].is_some() {
         return;
     }
-    st.diagnostics.push(
-        Diagnostic {
-            kind: DiagnosticKind::MissingColumn,
-            severity: Severity::Info,
-            file: st.label.to_string(),
-            line: None,
-            column: Some("IsLocalAdmin".into()),
-            message: "the device timeline export has no IsLocalAdmin column: the projected \
+    st.diagnostics.push(Diagnostic {
+        kind: DiagnosticKind::MissingColumn,
+        severity: Severity::Info,
+        file: st.label.to_string(),
+        line: None,
+        column: Some("IsLocalAdmin".into()),
+        message: "the device timeline export has no IsLocalAdmin column: the projected \
                       IsLocalAdmin is empty"
-                .into(),
-        },
-    );
+            .into(),
+    });
 }
 
 /// Diagnostics name the columns as the file's header does (`Local Port`, not `LocalPort`).
