@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   CLI, FIXTURES, ROOT, appCards, artifact, chainCount, chooseFiles, cliChains, cliExport, cliRows, download,
   dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
@@ -246,6 +247,40 @@ for (const url of urls) {
       await page.screenshot({ path: artifact(`${name}-story-sample.png`), fullPage: false });
       await page.click('[data-testid=pick] button');
       await page.waitForFunction(() => !document.querySelector('[data-testid=pick]'));
+    });
+
+    test('dates that read either way: a prompt before the count, with both readings; one click settles it', async () => {
+      const { page } = app;
+      // The portal fixture with its connections' dates written 03/11/2024 (March 11 or 3 November).
+      const dir = artifact('ambiguous-dates');
+      mkdirSync(dir, { recursive: true });
+      for (const f of PORTAL_FILES) {
+        let text = readFileSync(join(PORTAL, f), 'utf8');
+        if (f === 'DeviceNetworkEvents.csv') {
+          text = text.replace(/^(\d{4})-(\d{2})-(\d{2})T([\d:.]+)Z/gm, '$2/$3/$1 $4');
+        }
+        writeFileSync(join(dir, f), text);
+      }
+      await page.click('text=New analysis');
+      await chooseFiles(page, PORTAL_FILES.map((f) => join(dir, f)));
+      await page.waitForSelector('[data-testid=date-order-prompt]');
+      const prompt = page.getByTestId('date-order-prompt');
+      const text = await prompt.textContent();
+      assert.match(text, /month first: 2024-03-11 08:00 – 2024-03-11 17:15/);
+      assert.match(text, /day first: 2024-11-03 08:00 – 2024-11-03 17:15/);
+      assert.equal(await chainCount(page), 0);
+      const above = await page.evaluate(() => document.querySelector('[data-testid=date-order-prompt]').getBoundingClientRect().top
+        < document.querySelector('[data-testid=chain-count]').getBoundingClientRect().top);
+      assert.ok(above, 'the prompt comes before the count');
+      assert.match(await page.textContent('[data-testid=caveats]'), /could not be read/);
+      await page.screenshot({ path: artifact(`${name}-date-prompt.png`), fullPage: false });
+      const ref = cliChains(dir, PORTAL_FILES, 5, ['--date-order', 'mdy']).doc;
+      assert.ok(ref.chains.length > 0);
+      await page.click('[data-testid=date-order-mdy]');
+      await page.waitForFunction((n) => document.querySelector('[data-testid=chain-count]')?.textContent.trim() === String(n)
+        && !document.querySelector('[data-testid=date-order-prompt]'), ref.chains.length);
+      await waitForResults(page);
+      await assertSameAsCli(page, ref);
     });
 
     test('a fleet of 2,000 hosts: the push folds, the intrusion stands out, the page stays short', async () => {

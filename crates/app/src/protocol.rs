@@ -8,7 +8,7 @@ use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
 use copyexec_core::document::{AllowlistReport, Totals};
-use copyexec_core::load::Format;
+use copyexec_core::load::{DateChoice, Format};
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::story::Story;
 use copyexec_core::time::DateOrder;
@@ -248,6 +248,9 @@ pub struct StreamView {
     pub zone: String,
     /// Day/month order.
     pub date_order: Option<String>,
+    /// When that order could not be decided: how the dates read either way.
+    #[serde(default)]
+    pub date_choice: Option<DateChoice>,
     /// Why the stream was not used.
     pub skipped: Option<String>,
     /// Problems found (the first of each kind).

@@ -150,6 +150,24 @@ fn numeric_dates_are_inferred_per_file_or_refused() {
         r.tables[&Table::DeviceNetworkEvents].skipped["day/month order unknown"],
         1
     );
+    // The report says how the dates would read either way, for the reader to choose.
+    let choice = r
+        .timestamps
+        .date_choice
+        .as_ref()
+        .expect("a choice to offer");
+    assert_eq!(choice.dates, 1);
+    let (first, last) = choice.month_first.as_ref().unwrap();
+    assert!(
+        first.starts_with("2024-03-11T08:00:00") && first == last,
+        "{first}"
+    );
+    assert!(choice
+        .day_first
+        .as_ref()
+        .unwrap()
+        .0
+        .starts_with("2024-11-03T08:00:00"));
     // …and the user's choice settles it.
     let opts = LoadOptions {
         date_order: DateOrder::Mdy,

@@ -2,6 +2,7 @@
 
 use crate::format;
 use crate::hooks::use_worker::AppContext;
+use copyexec_core::time::DateOrder;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
@@ -24,6 +25,60 @@ fn skip_reasons(inputs: &[crate::protocol::InputView]) -> Vec<String> {
         }
     }
     out
+}
+
+/// How a span of instants reads: `2024-03-11 08:00 – 2024-11-03 08:00`.
+fn span_text(span: &Option<(String, String)>) -> String {
+    let short = |t: &str| t.get(..16).unwrap_or(t).replace('T', " ");
+    match span {
+        Some((a, b)) if a == b => short(a),
+        Some((a, b)) => format!("{} – {}", short(a), short(b)),
+        None => "no such date exists".into(),
+    }
+}
+
+/// Numeric dates no value placed: how they would read either way, and the two choices, on
+/// the first screen (never a quiet "0 chains").
+#[function_component(DatePrompt)]
+fn date_prompt() -> Html {
+    let ctx = use_context::<AppContext>().expect("app context");
+    let state = &ctx.state;
+    let undecided: Vec<(String, copyexec_core::load::DateChoice)> = state
+        .inputs
+        .iter()
+        .flat_map(|i| i.streams.iter())
+        .filter_map(|s| s.date_choice.clone().map(|c| (s.name.clone(), c)))
+        .collect();
+    if undecided.is_empty() {
+        return html! {};
+    }
+    let choose = |order: DateOrder| {
+        let ctx = ctx.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut options = ctx.state.options;
+            options.date_order = order;
+            ctx.set_options(options);
+        })
+    };
+    html! {
+        <div class="date-prompt alert alert-warning" role="alert" data-testid="date-order-prompt">
+            <p><strong>{ "Choose the day/month order: these dates could be read either way, and their rows are not in the result until you do." }</strong></p>
+            <ul>
+                { for undecided.iter().map(|(name, c)| html! {
+                    <li>
+                        <span class="mono">{ name.clone() }</span>
+                        { format!(": {} dates such as 05/12/2024 — month first: {}; day first: {}",
+                            format::count(c.dates), span_text(&c.month_first), span_text(&c.day_first)) }
+                    </li>
+                }) }
+            </ul>
+            <p class="date-prompt-actions">
+                <button type="button" class="btn btn-primary" data-testid="date-order-mdy" onclick={choose(DateOrder::Mdy)}>{ "Month first (7/5 = July 5)" }</button>
+                { " " }
+                <button type="button" class="btn btn-primary" data-testid="date-order-dmy" onclick={choose(DateOrder::Dmy)}>{ "Day first (7/5 = 7 May)" }</button>
+            </p>
+        </div>
+    }
 }
 
 /// The summary.
@@ -60,6 +115,7 @@ pub fn summary() -> Html {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
             data-read-ms={format!("{:.0}", state.read_ms)} data-query-ms={format!("{:.0}", result.query_ms)}
             data-testid="summary">
+            <DatePrompt />
             if t.rows_skipped > 0 || t.streams_skipped > 0 || !state.missing_tables.is_empty() {
                 <div class="caveats alert alert-warning" role="alert" data-testid="caveats">
                     <p><strong>{ "Read this before the count: the result below leaves out what could not be read." }</strong></p>

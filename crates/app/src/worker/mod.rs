@@ -638,6 +638,7 @@ fn stream_view(r: &StreamReport) -> StreamView {
         resolution: r.timestamps.resolution.clone(),
         zone: r.timestamps.zone.clone(),
         date_order: r.timestamps.date_order.clone(),
+        date_choice: r.timestamps.date_choice.clone(),
         skipped: r.skipped.clone(),
         diagnostics: r.diagnostics.items.clone(),
         suppressed: r.diagnostics.suppressed.clone(),

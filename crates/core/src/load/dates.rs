@@ -2,13 +2,14 @@
 //! day/month order, then are placed (or their rows counted as skipped).
 
 use super::ingest::{PendingStamp, TableStats, PENDING};
-use super::Loader;
+use super::{DateChoice, Loader};
 use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::schema::Table;
 use crate::time::{DateOrder, DateOrderProblem};
 
 impl Loader {
-    /// Places the stream's numeric dates once its day/month order is known.
+    /// Places the stream's numeric dates once its day/month order is known; when it cannot be
+    /// decided, says how they would read either way.
     pub(super) fn resolve_dates(
         &mut self,
         name: &str,
@@ -16,9 +17,9 @@ impl Loader {
         pending: Vec<PendingStamp>,
         stats: &mut [TableStats; 4],
         diagnostics: &mut Diagnostics,
-    ) -> Option<String> {
+    ) -> (Option<String>, Option<DateChoice>) {
         if pending.is_empty() && evidence.count == 0 {
-            return None;
+            return (None, None);
         }
         let decided = evidence.decide(self.options.date_order);
         let (order, why) = match decided {
@@ -65,6 +66,21 @@ impl Loader {
                 )
             }
         };
+        let choice = order.is_none().then(|| {
+            let span = |o: DateOrder| {
+                let mut all = pending
+                    .iter()
+                    .filter_map(|p| p.date.resolve(o, p.offset_minutes));
+                let first = all.next()?;
+                let (lo, hi) = all.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
+                Some((lo.to_string(), hi.to_string()))
+            };
+            DateChoice {
+                dates: pending.len() as u64,
+                month_first: span(DateOrder::Mdy),
+                day_first: span(DateOrder::Dmy),
+            }
+        });
         for p in &pending {
             let at = order.and_then(|o| p.date.resolve(o, p.offset_minutes));
             let slot = match p.table {
@@ -93,6 +109,6 @@ impl Loader {
             self.store.files.retain(|e| e.at != PENDING);
             self.store.procs.retain(|e| e.at != PENDING);
         }
-        Some(why)
+        (Some(why), choice)
     }
 }

@@ -134,6 +134,21 @@ pub struct TimestampReport {
     /// Day/month order of numeric dates, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_order: Option<String>,
+    /// When the order could not be decided: how the stream's dates would read under each, so
+    /// the reader can choose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_choice: Option<DateChoice>,
+}
+
+/// The numeric dates of a stream whose day/month order no value told, read both ways.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DateChoice {
+    /// Dates waiting for the order.
+    pub dates: u64,
+    /// First and last instant read month first (null when no date exists that way).
+    pub month_first: Option<(String, String)>,
+    /// First and last instant read day first.
+    pub day_first: Option<(String, String)>,
 }
 
 /// What happened to one stream.

@@ -57,12 +57,14 @@ impl Loader {
             pending,
             other_tables,
         } = counts;
-        let date_order = self.resolve_dates(name, evidence, pending, &mut stats, &mut diagnostics);
+        let (date_order, date_choice) =
+            self.resolve_dates(name, evidence, pending, &mut stats, &mut diagnostics);
         let report = &mut self.reports[idx];
         report.diagnostics = diagnostics;
         report.other_tables = other_tables;
         insert_tables(report, &stats);
         report.timestamps = timestamp_report(&stamps, self.options.offset_minutes, date_order);
+        report.timestamps.date_choice = date_choice;
         self.streams[idx].precision = stamps.coarsest.unwrap_or(Precision::Tick);
         match outcome {
             Ok((kind, format)) => {
@@ -218,5 +220,6 @@ fn timestamp_report(
         resolution: stamps.coarsest.map(|p| p.describe().to_string()),
         zone,
         date_order,
+        date_choice: None,
     }
 }
