@@ -283,7 +283,7 @@ for (const url of urls) {
       await assertSameAsCli(page, ref);
     });
 
-    test('a fleet of 2,000 hosts: the push folds, the intrusion stands out, the page stays short', async () => {
+    test('a fleet of 2,000 hosts: the push folds, the intrusion stands out, no lane per device', async () => {
       const { page } = app;
       const dir = artifact('fleet-app');
       execFileSync(join(ROOT, 'target/release/copyexec-fleet'), [dir, '2000']);
