@@ -19,8 +19,8 @@ pub fn caveat(out: &mut impl Write, t: &Totals) -> io::Result<()> {
             out,
             "WARNING: {} rows and {} files could not be read (see the messages on stderr): \
              what follows leaves them out.",
-            thousands(t.rows_skipped as usize),
-            thousands(t.streams_skipped as usize)
+            thousands(t.rows_skipped),
+            thousands(t.streams_skipped)
         )?;
     }
     Ok(())
@@ -60,7 +60,7 @@ fn span(first: &str, last: &str) -> String {
 fn list(items: &[String], labels: &dyn Fn(&str) -> String, max: usize) -> String {
     let mut s: Vec<String> = items.iter().take(max).map(|i| labels(i)).collect();
     if items.len() > max {
-        s.push(format!("… {} more", thousands(items.len() - max)));
+        s.push(format!("… {} more", thousands((items.len() - max) as u64)));
     }
     s.join(", ")
 }
@@ -77,8 +77,8 @@ pub fn groups_table(
     writeln!(
         out,
         "{} groups of {} chains, rarest first (fewest targets){}",
-        thousands(kept),
-        thousands(totals.chains as usize),
+        thousands(kept as u64),
+        thousands(totals.chains),
         if kept < groups.len() {
             format!("; then {} groups of suppressed chains", groups.len() - kept)
         } else {
@@ -98,9 +98,9 @@ pub fn groups_table(
             if g.targets.len() == 1 {
                 label(&g.targets[0])
             } else {
-                format!("{} hosts", thousands(g.targets.len()))
+                format!("{} hosts", thousands(g.targets.len() as u64))
             },
-            thousands(g.chains.len()),
+            thousands(g.chains.len() as u64),
             span(&g.first, &g.last)
         )?;
         writeln!(
@@ -168,12 +168,12 @@ pub fn spread_table(out: &mut impl Write, spread: &Spread, totals: &Totals) -> i
     writeln!(
         out,
         "{} origins, {} hosts ({} devices of the data, {} known only by address), {} moves, {} chains",
-        thousands(spread.origins.len()),
-        thousands(spread.hosts.len()),
-        thousands(devices),
-        thousands(spread.hosts.len() - devices),
-        thousands(spread.moves.len()),
-        thousands(totals.chains as usize)
+        thousands(spread.origins.len() as u64),
+        thousands(spread.hosts.len() as u64),
+        thousands(devices as u64),
+        thousands((spread.hosts.len() - devices) as u64),
+        thousands(spread.moves.len() as u64),
+        thousands(totals.chains)
     )?;
     let label = |id: &str| visible(spread.label(id));
     for story in narrative::tell(spread, &g) {
@@ -193,7 +193,7 @@ pub fn spread_table(out: &mut impl Write, spread: &Spread, totals: &Totals) -> i
             } else {
                 format!(
                     "{} hosts ({}{})",
-                    thousands(step.hosts),
+                    thousands(step.hosts as u64),
                     step.to
                         .iter()
                         .map(|h| label(h))
@@ -212,7 +212,7 @@ pub fn spread_table(out: &mut impl Write, spread: &Spread, totals: &Totals) -> i
                 span(&step.at, &step.until),
                 label(&step.from),
                 to,
-                thousands(step.chains),
+                thousands(step.chains as u64),
                 visible(&step.files.join(", ")),
                 visible(&step.accounts.join(", ")),
                 if step.also_origin {
@@ -306,7 +306,7 @@ pub fn spread_dot(out: &mut impl Write, spread: &Spread) -> io::Result<()> {
         let label = format!(
             "{}\n{} chain{}",
             span(&e.first, &e.last),
-            thousands(e.chains),
+            thousands(e.chains as u64),
             if e.chains == 1 { "" } else { "s" }
         );
         writeln!(
@@ -323,7 +323,7 @@ pub fn spread_dot(out: &mut impl Write, spread: &Spread) -> io::Result<()> {
             "  hidden [shape=note, label={}];",
             dot_str(&format!(
                 "{} more hosts not drawn (see --format json)",
-                thousands(g.hidden_hosts)
+                thousands(g.hidden_hosts as u64)
             ))
         )?;
     }

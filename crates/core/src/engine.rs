@@ -36,7 +36,7 @@
 use crate::allowlist::Allowlist;
 use crate::chains::Chain;
 use crate::correlate::RowRef;
-use crate::dataset::{Dataset, DEFAULT_TOLERANCE_SECONDS};
+use crate::dataset::{Dataset, EvidenceRequest, DEFAULT_TOLERANCE_SECONDS};
 use crate::document::{
     AllowlistReport, ChainsDocument, InputDoc, MissingTable, SettingsDoc, Tool, Totals,
     CHAINS_SCHEMA,
@@ -47,7 +47,7 @@ use crate::near_miss::NearMiss;
 use crate::store::Loc;
 use crate::story::Story;
 use crate::time::format_offset;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read};
 
 /// What an analysis is run with.
@@ -219,18 +219,7 @@ impl Engine {
         near_misses: bool,
         source: &mut dyn EvidenceSource,
     ) {
-        let r = &self.results;
-        let wanted: Option<BTreeSet<&str>> =
-            ids.map(|ids| ids.iter().map(String::as_str).collect());
-        let chains: Vec<Chain> = r
-            .chains
-            .iter()
-            .chain(&r.suppressed)
-            .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(c.id.as_str())))
-            .cloned()
-            .collect();
-        let near: &[NearMiss] = if near_misses { &r.near_misses } else { &[] };
-        for mut request in self.data.evidence_requests(&chains, near) {
+        for mut request in self.requests(ids, near_misses) {
             request.locs.retain(|l| !self.evidence.contains_key(l));
             if request.locs.is_empty() {
                 continue;
@@ -263,19 +252,43 @@ impl Engine {
     /// Whether every event of the chains `ids` (every chain and near miss for `None`) has
     /// its evidence read.
     pub fn evidence_complete(&self, ids: Option<&[String]>) -> bool {
-        let r = &self.results;
-        let chains: Vec<Chain> = r
-            .chains
-            .iter()
-            .chain(&r.suppressed)
-            .filter(|c| ids.is_none_or(|ids| ids.contains(&c.id)))
-            .cloned()
-            .collect();
-        let near: &[NearMiss] = if ids.is_none() { &r.near_misses } else { &[] };
-        self.data
-            .evidence_requests(&chains, near)
+        self.requests(ids, ids.is_none())
             .iter()
             .all(|q| q.locs.iter().all(|l| self.evidence.contains_key(l)))
+    }
+
+    /// The rows to read for the chains `ids` (every chain for `None`) and, with `near_misses`,
+    /// the near misses: one request per stream.
+    fn requests(&self, ids: Option<&[String]>, near_misses: bool) -> Vec<EvidenceRequest> {
+        let r = &self.results;
+        let near: &[NearMiss] = if near_misses { &r.near_misses } else { &[] };
+        let parts = match ids {
+            None => [
+                self.data.evidence_requests(&r.chains, near),
+                self.data.evidence_requests(&r.suppressed, &[]),
+            ],
+            Some(ids) => {
+                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+                let chains: Vec<Chain> = r
+                    .chains
+                    .iter()
+                    .chain(&r.suppressed)
+                    .filter(|c| wanted.contains(c.id.as_str()))
+                    .cloned()
+                    .collect();
+                [self.data.evidence_requests(&chains, near), Vec::new()]
+            }
+        };
+        let mut by_stream: BTreeMap<u32, EvidenceRequest> = BTreeMap::new();
+        for q in parts.into_iter().flatten() {
+            match by_stream.get_mut(&q.stream) {
+                Some(merged) => merged.locs.extend(q.locs),
+                None => {
+                    by_stream.insert(q.stream, q);
+                }
+            }
+        }
+        by_stream.into_values().collect()
     }
 
     /// Inputs whose evidence could not be read again, with why.
@@ -302,22 +315,15 @@ impl Engine {
         let r = &self.results;
         let data = &self.data;
         let opts = data.options();
-        let wanted = |c: &Chain| ids.is_none_or(|ids| ids.contains(&c.id));
+        let wanted: Option<BTreeSet<&str>> =
+            ids.map(|ids| ids.iter().map(String::as_str).collect());
         let mut chains = r.chains.clone();
+        let mut suppressed = r.suppressed.clone();
         let mut near = r.near_misses.clone();
-        data.attach_evidence(&mut chains, &mut near, &self.evidence);
-        let mut suppressed = self.with_evidence(&r.suppressed);
+        data.attach_evidence(&mut [], &mut near, &self.evidence);
         for c in chains.iter_mut().chain(suppressed.iter_mut()) {
-            if !wanted(c) {
-                for e in c
-                    .connections
-                    .iter_mut()
-                    .chain(c.logons.iter_mut())
-                    .chain(c.writes.iter_mut())
-                    .chain(std::iter::once(&mut c.start))
-                {
-                    e.fields.clear();
-                }
+            if wanted.as_ref().is_none_or(|w| w.contains(c.id.as_str())) {
+                data.attach_evidence(std::slice::from_mut(c), &mut [], &self.evidence);
             }
         }
         ChainsDocument {

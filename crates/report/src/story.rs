@@ -249,24 +249,8 @@ fn groups_table(out: &mut String, doc: &ChainsDocument, anchors: &BTreeMap<&str,
 
 /// The folded spread as SVG: boxes in columns, curved arrows between them.
 fn spread_svg(out: &mut String, g: &Graph) {
-    const COL: i64 = 230;
-    const ROW: i64 = 58;
-    const BOX_W: i64 = 180;
-    const BOX_H: i64 = 38;
-    const PAD: i64 = 16;
-    let rows = g.nodes.iter().map(|n| n.row + 1).max().unwrap_or(1) as i64;
-    let width = PAD * 2 + (g.columns.max(1) as i64 - 1) * COL + BOX_W;
-    let height = PAD * 2 + (rows - 1) * ROW + BOX_H;
-    let pos: BTreeMap<&str, (i64, i64)> = g
-        .nodes
-        .iter()
-        .map(|n| {
-            (
-                n.id.as_str(),
-                (PAD + n.column as i64 * COL, PAD + n.row as i64 * ROW),
-            )
-        })
-        .collect();
+    use graph::geometry::{arrow, corner, size, BOX_H, BOX_W};
+    let (width, height) = size(g);
     w!(
         out,
         "<svg class=\"sp\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Spread between hosts\">"
@@ -277,28 +261,12 @@ fn spread_svg(out: &mut String, g: &Graph) {
     let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
     edges.sort_by_key(|e| e.path);
     for e in edges {
-        let (Some(&(x0, y0)), Some(&(x1, y1))) = (pos.get(e.from.as_str()), pos.get(e.to.as_str()))
-        else {
-            continue;
-        };
-        let (sx, sy) = (x0 + BOX_W, y0 + BOX_H / 2);
-        let (tx, ty) = (x1, y1 + BOX_H / 2);
-        let path = if tx > sx {
-            let mid = (sx + tx) / 2;
-            format!("M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}")
-        } else {
-            // Backwards or within a column: an arc over the boxes.
-            let top = y0.min(y1) - ROW / 2;
-            format!(
-                "M{sx} {sy}C{} {top} {} {top} {tx} {ty}",
-                sx + COL / 2,
-                tx - COL / 2
-            )
-        };
+        let Some(a) = arrow(g, e) else { continue };
         w!(
             out,
-            "<path class=\"{}\" d=\"{path}\" marker-end=\"url(#sp-arrow)\"><title>{} → {}: {} chain(s), {}; {}</title></path>",
+            "<path class=\"{}\" d=\"{}\" marker-end=\"url(#sp-arrow)\"><title>{} → {}: {} chain(s), {}; {}</title></path>",
             if e.path { "sp-edge path" } else { "sp-edge" },
+            a.d,
             Svg(&e.from),
             Svg(&e.to),
             e.chains,
@@ -309,14 +277,14 @@ fn spread_svg(out: &mut String, g: &Graph) {
             w!(
                 out,
                 "<text class=\"sp-when\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                tx - 8,
-                ty - 6,
+                a.tip.0 - 8,
+                a.tip.1 - 6,
                 Svg(&edge_label(&e.first, &e.last))
             );
         }
     }
     for n in &g.nodes {
-        let (x, y) = pos[n.id.as_str()];
+        let (x, y) = corner(n);
         w!(
             out,
             "<g class=\"sp-node{}{}{}\">",

@@ -162,18 +162,7 @@ pub fn short(s: &str, n: usize) -> String {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use copyexec_core::story::graph::thousands;
 
 /// Serialized JSON made safe inside `<script type="application/json">` (see [`json_for_script`]).
 pub fn escape_json_for_script(raw: &str) -> String {

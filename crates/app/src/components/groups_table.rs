@@ -15,7 +15,7 @@ const SHOWN: usize = 100;
 fn hosts(spread: &Spread, ids: &[String]) -> String {
     match ids {
         [one] => spread.label(one).to_string(),
-        _ => format!("{} hosts", thousands(ids.len())),
+        _ => format!("{} hosts", thousands(ids.len() as u64)),
     }
 }
 
@@ -68,7 +68,7 @@ pub fn groups_table() -> Html {
                 </td>
                 <td>{ hosts(spread, &g.sources) }</td>
                 <td>{ hosts(spread, &g.targets) }</td>
-                <td class="num">{ thousands(g.chains.len()) }</td>
+                <td class="num">{ thousands(g.chains.len() as u64) }</td>
                 <td class="nowrap">{ when(g) }</td>
                 <td>{ g.accounts.join(", ") }</td>
                 <td class="mono small" title={g.key.clone()}>{ format!("{} {}", g.identity.as_str(), g.key.chars().take(16).collect::<String>()) }</td>
@@ -81,7 +81,7 @@ pub fn groups_table() -> Html {
     };
     html! {
         <section class="groups" aria-labelledby="groups-title">
-            <h2 id="groups-title" class="section-title">{ format!("Files, rarest first ({})", thousands(groups.len())) }</h2>
+            <h2 id="groups-title" class="section-title">{ format!("Files, rarest first ({})", thousands(groups.len() as u64)) }</h2>
             <div class="table-scroll">
                 <table class="groups-table">
                     <thead><tr>
@@ -93,7 +93,7 @@ pub fn groups_table() -> Html {
                 </table>
             </div>
             if shown < groups.len() {
-                <button type="button" class="btn" onclick={show_all}>{ format!("Show all {} groups", thousands(groups.len())) }</button>
+                <button type="button" class="btn" onclick={show_all}>{ format!("Show all {} groups", thousands(groups.len() as u64)) }</button>
             }
         </section>
     }

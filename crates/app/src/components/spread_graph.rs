@@ -4,17 +4,12 @@
 
 use crate::hooks::use_worker::AppContext;
 use crate::state::{Action, Pick, Shared};
+use copyexec_core::story::graph::geometry::{arrow, corner, size, BOX_H, BOX_W};
 use copyexec_core::story::graph::{self, thousands, Graph};
 use copyexec_core::story::spread::Spread;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
-
-const COL: i64 = 230;
-const ROW: i64 = 58;
-const BOX_W: i64 = 180;
-const BOX_H: i64 = 38;
-const PAD: i64 = 16;
 
 /// Chains of the moves touching any of `hosts` (as source or target).
 fn chains_of_hosts(spread: &Spread, hosts: &[String]) -> BTreeSet<String> {
@@ -75,15 +70,7 @@ pub fn spread_graph() -> Html {
     if spread.moves.is_empty() {
         return html! {};
     }
-    let rows = g.nodes.iter().map(|n| n.row + 1).max().unwrap_or(1) as i64;
-    let width = PAD * 2 + (g.columns.max(1) as i64 - 1) * COL + BOX_W;
-    let height = PAD * 2 + (rows - 1) * ROW + BOX_H;
-    let pos = |id: &str| {
-        g.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map(|n| (PAD + n.column as i64 * COL, PAD + n.row as i64 * ROW))
-    };
+    let (width, height) = size(&g);
     let pick = |label: String, chains: BTreeSet<String>| {
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
@@ -97,20 +84,13 @@ pub fn spread_graph() -> Html {
     let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
     edges.sort_by_key(|e| e.path);
     let edge_html = edges.into_iter().filter_map(|e| {
-        let ((x0, y0), (x1, y1)) = (pos(&e.from)?, pos(&e.to)?);
-        let (sx, sy, tx, ty) = (x0 + BOX_W, y0 + BOX_H / 2, x1, y1 + BOX_H / 2);
-        let d = if tx > sx {
-            let mid = (sx + tx) / 2;
-            format!("M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}")
-        } else {
-            let top = y0.min(y1) - ROW / 2;
-            format!("M{sx} {sy}C{} {top} {} {top} {tx} {ty}", sx + COL / 2, tx - COL / 2)
-        };
+        let a = arrow(&g, e)?;
+        let (d, (tx, ty)) = (a.d, a.tip);
         let label = format!("move {} → {}", e.from.trim_start_matches("fold:"), e.to.trim_start_matches("fold:"));
         let onclick = pick(label.clone(), chains_of_edge(spread, &g, &e.from, &e.to));
         let title = format!(
             "{} → {}: {} chain{}, {}; {}",
-            e.from, e.to, thousands(e.chains), if e.chains == 1 { "" } else { "s" },
+            e.from, e.to, thousands(e.chains as u64), if e.chains == 1 { "" } else { "s" },
             short_time(&e.first, &e.last), e.files.join(", ")
         );
         Some(html! {
@@ -124,7 +104,7 @@ pub fn spread_graph() -> Html {
         })
     });
     let node_html = g.nodes.iter().map(|n| {
-        let (x, y) = pos(&n.id).unwrap_or((0, 0));
+        let (x, y) = corner(n);
         let label = if n.hosts.len() > 1 {
             format!("{} ({})", n.label, n.id.trim_start_matches("fold:"))
         } else {
@@ -157,7 +137,7 @@ pub fn spread_graph() -> Html {
                 { "Where it started and where it went" }
                 <span class="muted small">{ format!(" · {} origin{}, {} hosts, {} moves",
                     spread.origins.len(), if spread.origins.len() == 1 { "" } else { "s" },
-                    thousands(spread.hosts.len()), thousands(spread.moves.len())) }</span>
+                    thousands(spread.hosts.len() as u64), thousands(spread.moves.len() as u64)) }</span>
             </h2>
             <p class="muted small">{ "Origins (red) moved out before anything moved in; each host stands one step right of the host that first reached it; dashed boxes are sources known only by their address; stacked boxes are fan-outs folded. Pick a host or a move to list its chains." }</p>
             <div class="spread-scroll">
@@ -168,7 +148,7 @@ pub fn spread_graph() -> Html {
                 </svg>
             </div>
             if g.hidden_hosts > 0 {
-                <p class="muted small">{ format!("{} more hosts are not drawn; the files and the chain list show them all.", thousands(g.hidden_hosts)) }</p>
+                <p class="muted small">{ format!("{} more hosts are not drawn; the files and the chain list show them all.", thousands(g.hidden_hosts as u64)) }</p>
             }
             { for spread.notes.iter().map(|n| html! { <p class="alert alert-info small">{ n.message.clone() }</p> }) }
         </section>

@@ -78,8 +78,8 @@ impl Graph {
     }
 }
 
-/// `1,234`.
-pub fn thousands(n: usize) -> String {
+/// `1,234`: counts as the CLI, the report and the picture write them.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -149,7 +149,7 @@ pub fn layout(spread: &Spread) -> Graph {
     }
     for n in nodes.iter_mut().filter(|n| n.id.starts_with("fold:")) {
         let src = &n.id["fold:".len()..];
-        n.label = format!("{} hosts", thousands(n.hosts.len()));
+        n.label = format!("{} hosts", thousands(n.hosts.len() as u64));
         n.origin = false;
         n.external = false;
         n.column = spread.host(src).map_or(1, |h| h.depth + 1);
@@ -233,5 +233,64 @@ pub fn layout(spread: &Spread) -> Graph {
         nodes,
         edges,
         hidden_hosts,
+    }
+}
+
+/// Where the picture puts its boxes and arrows, in pixels: the report's SVG and the app's
+/// draw the same geometry.
+pub mod geometry {
+    use super::{Edge, Graph, Node};
+
+    /// Horizontal distance between columns.
+    pub const COL: i64 = 230;
+    /// Vertical distance between rows.
+    pub const ROW: i64 = 58;
+    /// A box's width.
+    pub const BOX_W: i64 = 180;
+    /// A box's height.
+    pub const BOX_H: i64 = 38;
+    /// Margin around the picture.
+    pub const PAD: i64 = 16;
+
+    /// Width and height of the whole picture.
+    pub fn size(g: &Graph) -> (i64, i64) {
+        let rows = g.nodes.iter().map(|n| n.row + 1).max().unwrap_or(1) as i64;
+        (
+            PAD * 2 + (g.columns.max(1) as i64 - 1) * COL + BOX_W,
+            PAD * 2 + (rows - 1) * ROW + BOX_H,
+        )
+    }
+
+    /// The top-left corner of `n`'s box.
+    pub fn corner(n: &Node) -> (i64, i64) {
+        (PAD + n.column as i64 * COL, PAD + n.row as i64 * ROW)
+    }
+
+    /// An arrow: its SVG path, and the point it ends at (where its label goes).
+    pub struct Arrow {
+        /// The `d` of the path.
+        pub d: String,
+        /// Where it ends: the left middle of the target box.
+        pub tip: (i64, i64),
+    }
+
+    /// The arrow of `e`, from the right of its source box to the left of its target's; an
+    /// arc over the boxes when the target stands in the same column or further left.
+    pub fn arrow(g: &Graph, e: &Edge) -> Option<Arrow> {
+        let at = |id: &str| g.nodes.iter().find(|n| n.id == id).map(corner);
+        let ((x0, y0), (x1, y1)) = (at(&e.from)?, at(&e.to)?);
+        let (sx, sy, tx, ty) = (x0 + BOX_W, y0 + BOX_H / 2, x1, y1 + BOX_H / 2);
+        let d = if tx > sx {
+            let mid = (sx + tx) / 2;
+            format!("M{sx} {sy}C{mid} {sy} {mid} {ty} {tx} {ty}")
+        } else {
+            let top = y0.min(y1) - ROW / 2;
+            format!(
+                "M{sx} {sy}C{} {top} {} {top} {tx} {ty}",
+                sx + COL / 2,
+                tx - COL / 2
+            )
+        };
+        Some(Arrow { d, tip: (tx, ty) })
     }
 }
