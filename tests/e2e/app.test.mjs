@@ -123,6 +123,8 @@ for (const url of urls) {
       await page.keyboard.press('Enter');
       const dialog = page.locator('[data-testid=event-dialog]');
       await dialog.waitFor();
+      // The chain's evidence comes from the worker when its dialog opens.
+      await page.locator('[data-testid=event-dialog][data-evidence=true]').waitFor();
       const text = await dialog.textContent();
       assert.match(text, /ProcessCommandLine/);
       assert.match(text, /<img src=x onerror=alert\(1\)>/);
@@ -209,7 +211,7 @@ for (const url of urls) {
       await page.screenshot({ path: artifact(`${name}-sample-full.png`), fullPage: true });
       // An event's fields, as a responder opens them.
       await page.locator('[data-testid=chain]').first().locator('tr[data-event-id] button').last().click();
-      await page.locator('[data-testid=event-dialog]').waitFor();
+      await page.locator('[data-testid=event-dialog][data-evidence=true]').waitFor();
       await page.screenshot({ path: artifact(`${name}-event-dialog.png`) });
       await page.keyboard.press('Escape');
     });
@@ -304,7 +306,18 @@ for (const url of urls) {
       assert.equal(await page.locator('.overview-svg .lane').count(), 0);
       assert.match(await page.textContent('section.overview'), /too many for a lane each/);
       const height = await page.evaluate(() => document.documentElement.scrollHeight);
-      console.log(`${name}: fleet chain count after ${countMs} ms; page ${height} px tall`);
+      await page.waitForSelector('[data-testid=evidence-status][data-complete=true]', { timeout: 120000 });
+      const evidenceMs = Date.now() - started;
+      // The page holds the chains without their evidence: one chain's comes when it is opened.
+      const asked = Date.now();
+      await page.locator('[data-testid=chain]').first().locator('tr[data-event-id] button').last().click();
+      await page.locator('[data-testid=event-dialog][data-evidence=true]').waitFor();
+      const dialogMs = Date.now() - asked;
+      const fields = await page.textContent('[data-testid=event-dialog]');
+      for (const f of ['ProcessId', 'InitiatingProcessFileName', 'ProcessCommandLine']) assert.ok(fields.includes(f), f);
+      await page.keyboard.press('Escape');
+      console.log(`${name}: fleet chain count after ${countMs} ms, evidence read after ${evidenceMs} ms, ` +
+        `one chain's evidence shown ${dialogMs} ms after asking; page ${height} px tall`);
     });
   });
 }

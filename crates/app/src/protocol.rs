@@ -57,6 +57,14 @@ pub enum ToWorker {
         /// `ToleranceInSeconds`.
         tolerance: i64,
     },
+    /// Send one chain with every original field of its events (read from the files when not
+    /// read yet): what the event dialog shows. Results carry the chains without them.
+    Evidence {
+        /// Request number of the result the chain belongs to.
+        seq: u32,
+        /// Chain id.
+        chain: String,
+    },
     /// Produce a download of the current results.
     Download {
         /// Which.
@@ -149,6 +157,18 @@ pub enum FromWorker {
     },
     /// Chains for a tolerance.
     Result(Box<ResultView>),
+    /// Every chain's evidence has been read: any chain now comes back at once.
+    EvidenceReady {
+        /// Request number of the result.
+        seq: u32,
+    },
+    /// One chain with its evidence, as asked.
+    Evidence {
+        /// Request number of the result.
+        seq: u32,
+        /// The chain, events with their original fields.
+        chain: Box<Chain>,
+    },
     /// Something failed outside of any one file.
     Failed {
         /// Request number.
@@ -174,7 +194,8 @@ pub struct ResultView {
     pub evidence_complete: bool,
     /// Evidence problems (an input that could not be read again).
     pub evidence_errors: Vec<String>,
-    /// The chains.
+    /// The chains, without the events' original fields (those come one chain at a time,
+    /// [`ToWorker::Evidence`]): a fleet's evidence is several times the size of its chains.
     pub chains: Vec<Chain>,
     /// Copies that did not become chains (key fields only).
     #[serde(default)]

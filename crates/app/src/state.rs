@@ -320,6 +320,10 @@ pub struct State {
     pub pick: Option<Pick>,
     /// Event whose fields are open: (chain id, event id).
     pub selected: Option<(String, String)>,
+    /// The selected event's chain with its evidence, once the worker sent it.
+    pub evidence: Option<Rc<Chain>>,
+    /// Number of the latest result whose evidence the worker has read whole.
+    pub evidence_seq: u32,
     /// Theme.
     pub theme: Theme,
     /// Allowlist settings.
@@ -358,6 +362,8 @@ impl Default for State {
             sort: SortKey::Time,
             pick: None,
             selected: None,
+            evidence: None,
+            evidence_seq: 0,
             theme: Theme::System,
             rules: Rules::default(),
             allowlist: Rc::new(Allowlist::default()),
@@ -402,6 +408,18 @@ pub enum Action {
     },
     /// Rows and chains.
     Result(Box<ResultView>),
+    /// The worker has read every chain's evidence for this result.
+    EvidenceReady {
+        /// Request number of the result.
+        seq: u32,
+    },
+    /// One chain with its evidence.
+    Evidence {
+        /// Request number of the result.
+        seq: u32,
+        /// The chain.
+        chain: Box<Chain>,
+    },
     /// A request failed.
     Failed {
         /// Request number.
@@ -456,6 +474,15 @@ pub enum Action {
     DismissMessages,
 }
 
+impl State {
+    /// Whether the current result's evidence is all read (or came with it).
+    pub fn evidence_complete(&self) -> bool {
+        self.result
+            .as_ref()
+            .is_some_and(|r| r.seq == self.evidence_seq)
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -481,6 +508,7 @@ impl Reducible for State {
                 s.error = None;
                 s.notice = None;
                 s.selected = None;
+                s.evidence = None;
                 s.pick = None;
             }
             Action::Progress {
@@ -518,7 +546,27 @@ impl Reducible for State {
                     return self;
                 }
                 s.phase = Phase::Results;
+                if r.evidence_complete {
+                    s.evidence_seq = r.seq;
+                }
+                // Chain ids are numbered per result: an open event's dialog would name
+                // another chain, so it closes.
+                s.selected = None;
+                s.evidence = None;
                 s.result = Some(Rc::new(*r));
+            }
+            Action::EvidenceReady { seq } => {
+                if seq != s.seq {
+                    return self;
+                }
+                s.evidence_seq = seq;
+            }
+            Action::Evidence { seq, chain } => {
+                let wanted = s.selected.as_ref().is_some_and(|(id, _)| *id == chain.id);
+                if seq != s.seq || !wanted {
+                    return self;
+                }
+                s.evidence = Some(Rc::new(*chain));
             }
             Action::Failed { seq, message } => {
                 if seq != 0 && seq != s.seq {
@@ -545,7 +593,12 @@ impl Reducible for State {
             Action::SetFilterField(f) => s.filter_field = f,
             Action::SetSort(k) => s.sort = k,
             Action::Pick(p) => s.pick = p,
-            Action::Select(sel) => s.selected = sel,
+            Action::Select(sel) => {
+                if s.selected.as_ref().map(|x| &x.0) != sel.as_ref().map(|x| &x.0) {
+                    s.evidence = None;
+                }
+                s.selected = sel;
+            }
             Action::SetTheme(t) => s.theme = t,
             Action::SetRules {
                 rules,
@@ -642,5 +695,53 @@ mod tests {
         };
         let after = s.clone().reduce(Action::Result(Box::new(r)));
         assert!(Rc::ptr_eq(&s, &after));
+    }
+
+    #[test]
+    fn evidence_is_kept_only_for_the_open_chain_of_the_latest_result() {
+        let chain = |id: &str| {
+            let mut c: Chain = serde_json::from_value(serde_json::json!({
+                "id": id, "device_id": "d", "device_name": "h", "folder_path": "p", "file_name": "f",
+                "sha256": "", "sha1": "", "md5": "", "remote_ips": [], "accounts": [],
+                "start": {"id": "p1", "table": "DeviceProcessEvents", "timestamp": "", "unix_ms": 0.0,
+                          "offset_ticks": 0, "source": {"file": "x", "line": 2}, "key": []},
+                "writes": [], "connections": [], "logons": [], "rows": [], "span_ticks": 0, "notes": []
+            }))
+            .unwrap();
+            c.id = id.into();
+            Box::new(c)
+        };
+        let s = Rc::new(State {
+            seq: 4,
+            phase: Phase::Results,
+            selected: Some(("c2".into(), "p1".into())),
+            ..State::default()
+        });
+        let stale = s.clone().reduce(Action::Evidence {
+            seq: 3,
+            chain: chain("c2"),
+        });
+        assert!(
+            Rc::ptr_eq(&s, &stale),
+            "an older result's evidence is dropped"
+        );
+        let other = s.clone().reduce(Action::Evidence {
+            seq: 4,
+            chain: chain("c1"),
+        });
+        assert!(
+            Rc::ptr_eq(&s, &other),
+            "evidence of a chain no longer open is dropped"
+        );
+        let shown = s.clone().reduce(Action::Evidence {
+            seq: 4,
+            chain: chain("c2"),
+        });
+        assert_eq!(shown.evidence.as_ref().map(|c| c.id.as_str()), Some("c2"));
+        let closed = shown.reduce(Action::Select(None));
+        assert!(
+            closed.evidence.is_none(),
+            "closing the dialog lets the chain go"
+        );
     }
 }

@@ -4,7 +4,7 @@ use super::chain_timeline::{events, lane, ChainTimeline, LANES};
 use crate::format;
 use crate::hooks::use_worker::AppContext;
 use crate::protocol::ResultView;
-use crate::state::{Action, Shared};
+use crate::state::Shared;
 use copyexec_core::chains::Event;
 use copyexec_core::schema::Table;
 use yew::prelude::*;
@@ -102,9 +102,7 @@ pub fn chain_card(props: &Props) -> Html {
     let open = {
         let ctx = ctx.clone();
         let chain_id = chain.id.clone();
-        Callback::from(move |event_id: String| {
-            ctx.dispatch(Action::Select(Some((chain_id.clone(), event_id))))
-        })
+        Callback::from(move |event_id: String| ctx.select(Some((chain_id.clone(), event_id))))
     };
     let on_hover = {
         let hovered = hovered.clone();

@@ -3,7 +3,6 @@
 use super::chain_timeline::{lane, LANES};
 use crate::format;
 use crate::hooks::use_worker::AppContext;
-use crate::state::Action;
 use copyexec_core::chains::Event;
 use yew::prelude::*;
 
@@ -27,11 +26,15 @@ pub fn event_dialog() -> Html {
         return html! {};
     };
     let result = ctx.state.result.clone();
-    let chain = result.as_ref().and_then(|r| {
-        r.chains
-            .iter()
-            .chain(&r.suppressed)
-            .find(|c| c.id == chain_id)
+    // The chain with its evidence once the worker sent it; meanwhile, its key fields.
+    let with_evidence = ctx.state.evidence.clone().filter(|c| c.id == chain_id);
+    let chain = with_evidence.as_deref().or_else(|| {
+        result.as_ref().and_then(|r| {
+            r.chains
+                .iter()
+                .chain(&r.suppressed)
+                .find(|c| c.id == chain_id)
+        })
     });
     let event: Option<&Event> = chain.and_then(|c| {
         c.connections
@@ -45,7 +48,7 @@ pub fn event_dialog() -> Html {
         let ctx = ctx.clone();
         let chain_id = chain_id.clone();
         Callback::from(move |_: ()| {
-            ctx.dispatch(Action::Select(None));
+            ctx.select(None);
             // Back to where the user was.
             if let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
@@ -86,7 +89,7 @@ pub fn event_dialog() -> Html {
     let Some(event) = event else {
         return html! {};
     };
-    let evidence_complete = result.as_ref().is_some_and(|r| r.evidence_complete);
+    let evidence_read = with_evidence.is_some();
     let fields: &[(String, String)] = if event.fields.is_empty() {
         &event.key
     } else {
@@ -94,7 +97,8 @@ pub fn event_dialog() -> Html {
     };
     html! {
         <div class="backdrop" onclick={on_backdrop} onkeydown={on_key}>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" data-testid="event-dialog">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" data-testid="event-dialog"
+                data-evidence={evidence_read.to_string()}>
                 <div class="dialog-head">
                     <div>
                         <h2 id="dialog-title">{ format!("{} {} · chain {}", LANES[lane(event.table)], event.id, chain_id) }</h2>
@@ -108,7 +112,7 @@ pub fn event_dialog() -> Html {
                 </div>
                 if event.fields.is_empty() {
                     <p class="alert alert-info">
-                        if evidence_complete {
+                        if evidence_read {
                             { "The original row could not be read again; its key fields are shown." }
                         } else {
                             { "Reading the original row… its key fields are shown meanwhile." }

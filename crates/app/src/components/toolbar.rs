@@ -71,7 +71,7 @@ pub fn toolbar() -> Html {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.download(kind))
     };
-    let evidence_pending = state.result.as_ref().is_some_and(|r| !r.evidence_complete);
+    let evidence_pending = state.result.is_some() && !state.evidence_complete();
     let from_report = state
         .result
         .as_ref()

@@ -212,6 +212,17 @@ impl AppContext {
         ensure_worker(&self.bridge, &self.state.dispatcher());
     }
 
+    /// Opens an event's fields (or closes them with `None`), asking the worker for its
+    /// chain's evidence.
+    pub fn select(&self, selected: Option<(String, String)>) {
+        let chain = selected.as_ref().map(|(c, _)| c.clone());
+        self.dispatch(Action::Select(selected));
+        if let Some(chain) = chain {
+            let seq = self.state.seq;
+            self.post(&ToWorker::Evidence { seq, chain }, None);
+        }
+    }
+
     /// Back to the landing view.
     pub fn reset(&self) {
         self.next_seq();
@@ -291,6 +302,13 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
                 FromWorker::Result(mut r) => {
                     restore_ticks(&mut r.chains);
                     dispatch.dispatch(Action::Result(r))
+                }
+                FromWorker::EvidenceReady { seq } => {
+                    dispatch.dispatch(Action::EvidenceReady { seq })
+                }
+                FromWorker::Evidence { seq, mut chain } => {
+                    restore_ticks(std::slice::from_mut(&mut *chain));
+                    dispatch.dispatch(Action::Evidence { seq, chain })
                 }
                 FromWorker::Failed { seq, message } => {
                     dispatch.dispatch(Action::Failed { seq, message })

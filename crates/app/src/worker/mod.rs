@@ -4,7 +4,8 @@
 //! answers tolerance and allowlist changes at once from memory (no re-reading), and has the
 //! engine read the evidence rows (every original field of the chains' events) again from the
 //! files in the background; the engine keeps what it read, so a later tolerance needs only
-//! the rows it has not seen.
+//! the rows it has not seen. The evidence stays here: the page gets the chains without it and
+//! asks for one chain's evidence when it shows it.
 
 mod blob_reader;
 
@@ -41,8 +42,8 @@ struct Session {
     files: Vec<File>,
     /// The latest request; evidence for an older one is not read.
     latest: u32,
-    /// The result waiting for its evidence.
-    pending: Option<Box<ResultView>>,
+    /// A result waits for its evidence.
+    pending: bool,
 }
 
 /// The session's files, opened again for evidence and hashing.
@@ -178,6 +179,35 @@ fn handle(message: ToWorker, data: &JsValue) {
                     analyse(seq, session, EVIDENCE_DELAY_MS);
                 }
             });
+        }
+        ToWorker::Evidence { seq, chain } => {
+            let opened = OPENED.with(|o| {
+                o.borrow().as_ref().map(|doc| {
+                    doc.chains
+                        .iter()
+                        .chain(&doc.suppressed_chains)
+                        .find(|c| c.id == chain)
+                        .cloned()
+                })
+            });
+            let found = match opened {
+                Some(found) => found,
+                None => SESSION.with(|s| {
+                    s.borrow_mut()
+                        .as_mut()
+                        .and_then(|session| chain_evidence(session, &chain))
+                }),
+            };
+            match found {
+                Some(c) => post(
+                    &FromWorker::Evidence {
+                        seq,
+                        chain: Box::new(c),
+                    },
+                    None,
+                ),
+                None => fail(seq, format!("internal: no chain {chain} in this analysis")),
+            }
         }
         ToWorker::Download {
             kind,
@@ -415,7 +445,7 @@ fn load(
         engine,
         files,
         latest: seq,
-        pending: None,
+        pending: false,
     };
     analyse(seq, &mut session, 0);
     SESSION.with(|s| *s.borrow_mut() = Some(session));
@@ -430,20 +460,20 @@ impl std::io::Read for FailingReader {
     }
 }
 
-/// Rows and chains for the session's tolerance: posted at once with the evidence already
-/// known, then again once the missing evidence has been read (in a later task, after
-/// `delay_ms`, unless a newer request came first).
+/// Rows and chains for the session's tolerance, posted at once; the evidence the engine has
+/// not read yet is read later (in a later task, after `delay_ms`, unless a newer request came
+/// first), and the page is told when it is in.
 fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
     let started = now();
     let mut result = view(seq, session);
     // The engine ran when the settings changed; this is the cost of shaping the view.
     result.query_ms = now() - started;
-    if result.evidence_complete {
-        post(&FromWorker::Result(Box::new(result)), None);
+    let complete = result.evidence_complete;
+    post(&FromWorker::Result(Box::new(result)), None);
+    session.pending = !complete;
+    if complete {
         return;
     }
-    post(&FromWorker::Result(Box::new(result.clone())), None);
-    session.pending = Some(Box::new(result));
     let later = Closure::once_into_js(move || {
         SESSION.with(|s| {
             if let Some(session) = s.borrow_mut().as_mut() {
@@ -456,7 +486,7 @@ fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
         .set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), delay_ms);
 }
 
-/// What the page shows of the engine's results, with the evidence read so far.
+/// What the page shows of the engine's results: the chains without their evidence.
 fn view(seq: u32, session: &Session) -> ResultView {
     let engine = &session.engine;
     let r = engine.results();
@@ -473,9 +503,9 @@ fn view(seq: u32, session: &Session) -> ResultView {
         tolerance: engine.settings().tolerance_seconds,
         evidence_complete: engine.evidence_complete(Some(&chain_ids(engine))),
         evidence_errors: engine.evidence_errors().to_vec(),
-        chains: engine.with_evidence(&r.chains),
+        chains: r.chains.clone(),
         near_misses: r.near_misses.clone(),
-        suppressed: engine.with_evidence(&r.suppressed),
+        suppressed: r.suppressed.clone(),
         allowlist: r.allowlist.clone(),
         story: r.story.clone(),
         from_report: None,
@@ -486,7 +516,7 @@ fn view(seq: u32, session: &Session) -> ResultView {
     }
 }
 
-/// Ids of every chain and suppressed chain: the evidence the page shows.
+/// Ids of every chain and suppressed chain: the evidence the page may ask for.
 fn chain_ids(engine: &Engine) -> Vec<String> {
     let r = engine.results();
     r.chains
@@ -496,18 +526,30 @@ fn chain_ids(engine: &Engine) -> Vec<String> {
         .collect()
 }
 
-/// Reads the evidence of the pending result, if it is still the latest, and posts it whole.
+/// Reads the evidence of the pending result, if it is still the latest, and says so.
 fn complete_evidence(seq: u32, session: &mut Session) {
-    if session.latest != seq || session.pending.take().is_none() {
+    if session.latest != seq || !std::mem::take(&mut session.pending) {
         return;
     }
     let ids = chain_ids(&session.engine);
     session
         .engine
         .read_evidence(Some(&ids), false, &mut Blobs(&session.files));
-    let mut result = view(seq, session);
-    result.evidence_complete = true;
-    post(&FromWorker::Result(Box::new(result)), None);
+    post(&FromWorker::EvidenceReady { seq }, None);
+}
+
+/// One chain (kept or suppressed) with its evidence, read first if the engine has not yet.
+fn chain_evidence(session: &mut Session, id: &str) -> Option<copyexec_core::chains::Chain> {
+    let r = session.engine.results();
+    let chain = r.chains.iter().chain(&r.suppressed).find(|c| c.id == id)?;
+    let chain = chain.clone();
+    let ids = [chain.id.clone()];
+    if !session.engine.evidence_complete(Some(&ids)) {
+        session
+            .engine
+            .read_evidence(Some(&ids), false, &mut Blobs(&session.files));
+    }
+    session.engine.with_evidence(&[chain]).pop()
 }
 
 /// The chains document exactly as `copyexec chains --format json [--near-misses]` builds it:
