@@ -3,7 +3,7 @@
 //! Large values (inputs, results) are held in `Rc`s so an action never copies them.
 
 use crate::host::Input;
-use crate::protocol::{InputView, ResultView};
+use crate::protocol::{FromWorker, InputView, ResultView};
 use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::time::DateOrder;
@@ -384,53 +384,13 @@ pub enum Action {
         /// The files.
         files: Rc<Vec<Input>>,
     },
-    /// Bytes read.
-    Progress {
-        /// Request number.
-        seq: u32,
-        /// Input index.
-        file: usize,
-        /// Bytes read.
-        loaded: u64,
-        /// Size.
-        total: u64,
-    },
-    /// Inputs read.
-    Loaded {
-        /// Request number.
-        seq: u32,
-        /// Per input.
-        inputs: Vec<InputView>,
-        /// Missing tables.
-        missing_tables: Vec<String>,
-        /// Time spent.
-        read_ms: f64,
-    },
-    /// Rows and chains.
-    Result(Box<ResultView>),
-    /// The worker has read every chain's evidence for this result.
-    EvidenceReady {
-        /// Request number of the result.
-        seq: u32,
-    },
-    /// One chain with its evidence.
-    Evidence {
-        /// Request number of the result.
-        seq: u32,
-        /// The chain.
-        chain: Box<Chain>,
-    },
-    /// A request failed.
-    Failed {
-        /// Request number.
-        seq: u32,
-        /// What.
-        message: String,
-    },
+    /// What the worker said (its messages are the actions: no second type for each).
+    Worker(FromWorker),
+    /// Something failed on the page (a drop, a download, the worker itself): shown, and a
+    /// load under way ends.
+    Problem(String),
     /// The user cancelled reading; the worker was replaced.
     Cancelled,
-    /// Files could not be taken (a drop that failed, an empty selection).
-    InputProblem(String),
     /// Tolerance asked for (the request has this number).
     SetTolerance {
         /// Request number.
@@ -475,6 +435,82 @@ pub enum Action {
 }
 
 impl State {
+    /// A worker message applied to the state.
+    fn hear(self: Rc<Self>, message: FromWorker) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match message {
+            FromWorker::Progress {
+                seq,
+                file,
+                loaded,
+                total,
+            } => {
+                if seq != s.load_seq {
+                    return self;
+                }
+                if let Some(p) = s.progress.get_mut(file) {
+                    p.loaded = loaded;
+                    p.total = total;
+                }
+            }
+            FromWorker::Loaded {
+                seq,
+                inputs,
+                missing_tables,
+                read_ms,
+            } => {
+                if seq != s.load_seq {
+                    return self;
+                }
+                s.inputs = Rc::new(inputs);
+                s.missing_tables = Rc::new(missing_tables);
+                s.read_ms = read_ms;
+                for p in &mut s.progress {
+                    p.loaded = p.total;
+                }
+            }
+            FromWorker::Result(r) => {
+                if r.seq != s.seq || s.phase == Phase::Landing {
+                    return self;
+                }
+                s.phase = Phase::Results;
+                if r.evidence_complete {
+                    s.evidence_seq = r.seq;
+                }
+                // Chain ids are numbered per result: an open event's dialog would name
+                // another chain, so it closes.
+                s.selected = None;
+                s.evidence = None;
+                s.result = Some(Rc::new(*r));
+            }
+            FromWorker::EvidenceReady { seq } => {
+                if seq != s.seq {
+                    return self;
+                }
+                s.evidence_seq = seq;
+            }
+            FromWorker::Evidence { seq, chain } => {
+                let wanted = s.selected.as_ref().is_some_and(|(id, _)| *id == chain.id);
+                if seq != s.seq || !wanted {
+                    return self;
+                }
+                s.evidence = Some(Rc::new(*chain));
+            }
+            FromWorker::Failed { seq, message } => {
+                if seq != 0 && seq != s.seq {
+                    return self;
+                }
+                s.error = Some(message);
+                if s.phase == Phase::Loading {
+                    s.phase = Phase::Landing;
+                }
+            }
+            // Handled by the bridge: the bytes go to a file, not to the state.
+            FromWorker::Download { .. } => return self,
+        }
+        Rc::new(s)
+    }
+
     /// Whether the current result's evidence is all read (or came with it).
     pub fn evidence_complete(&self) -> bool {
         self.result
@@ -511,67 +547,8 @@ impl Reducible for State {
                 s.evidence = None;
                 s.pick = None;
             }
-            Action::Progress {
-                seq,
-                file,
-                loaded,
-                total,
-            } => {
-                if seq != s.load_seq {
-                    return self;
-                }
-                if let Some(p) = s.progress.get_mut(file) {
-                    p.loaded = loaded;
-                    p.total = total;
-                }
-            }
-            Action::Loaded {
-                seq,
-                inputs,
-                missing_tables,
-                read_ms,
-            } => {
-                if seq != s.load_seq {
-                    return self;
-                }
-                s.inputs = Rc::new(inputs);
-                s.missing_tables = Rc::new(missing_tables);
-                s.read_ms = read_ms;
-                for p in &mut s.progress {
-                    p.loaded = p.total;
-                }
-            }
-            Action::Result(r) => {
-                if r.seq != s.seq || s.phase == Phase::Landing {
-                    return self;
-                }
-                s.phase = Phase::Results;
-                if r.evidence_complete {
-                    s.evidence_seq = r.seq;
-                }
-                // Chain ids are numbered per result: an open event's dialog would name
-                // another chain, so it closes.
-                s.selected = None;
-                s.evidence = None;
-                s.result = Some(Rc::new(*r));
-            }
-            Action::EvidenceReady { seq } => {
-                if seq != s.seq {
-                    return self;
-                }
-                s.evidence_seq = seq;
-            }
-            Action::Evidence { seq, chain } => {
-                let wanted = s.selected.as_ref().is_some_and(|(id, _)| *id == chain.id);
-                if seq != s.seq || !wanted {
-                    return self;
-                }
-                s.evidence = Some(Rc::new(*chain));
-            }
-            Action::Failed { seq, message } => {
-                if seq != 0 && seq != s.seq {
-                    return self;
-                }
+            Action::Worker(message) => return self.hear(message),
+            Action::Problem(message) => {
                 s.error = Some(message);
                 if s.phase == Phase::Loading {
                     s.phase = Phase::Landing;
@@ -583,7 +560,6 @@ impl Reducible for State {
                 s.progress.clear();
                 s.notice = Some("Analysis cancelled. No results were kept.".into());
             }
-            Action::InputProblem(message) => s.error = Some(message),
             Action::SetTolerance { seq, tolerance } => {
                 s.seq = seq;
                 s.tolerance = tolerance;
@@ -693,7 +669,9 @@ mod tests {
             memory_bytes: 0,
             query_ms: 0.0,
         };
-        let after = s.clone().reduce(Action::Result(Box::new(r)));
+        let after = s
+            .clone()
+            .reduce(Action::Worker(FromWorker::Result(Box::new(r))));
         assert!(Rc::ptr_eq(&s, &after));
     }
 
@@ -717,26 +695,26 @@ mod tests {
             selected: Some(("c2".into(), "p1".into())),
             ..State::default()
         });
-        let stale = s.clone().reduce(Action::Evidence {
+        let stale = s.clone().reduce(Action::Worker(FromWorker::Evidence {
             seq: 3,
             chain: chain("c2"),
-        });
+        }));
         assert!(
             Rc::ptr_eq(&s, &stale),
             "an older result's evidence is dropped"
         );
-        let other = s.clone().reduce(Action::Evidence {
+        let other = s.clone().reduce(Action::Worker(FromWorker::Evidence {
             seq: 4,
             chain: chain("c1"),
-        });
+        }));
         assert!(
             Rc::ptr_eq(&s, &other),
             "evidence of a chain no longer open is dropped"
         );
-        let shown = s.clone().reduce(Action::Evidence {
+        let shown = s.clone().reduce(Action::Worker(FromWorker::Evidence {
             seq: 4,
             chain: chain("c2"),
-        });
+        }));
         assert_eq!(shown.evidence.as_ref().map(|c| c.id.as_str()), Some("c2"));
         let closed = shown.reduce(Action::Select(None));
         assert!(

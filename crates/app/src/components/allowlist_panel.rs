@@ -89,7 +89,7 @@ pub fn allowlist_panel() -> Html {
                         name: file.name(),
                         ..rules
                     }),
-                    Err(e) => ctx.dispatch(Action::InputProblem(format!(
+                    Err(e) => ctx.dispatch(Action::Problem(format!(
                         "{}: could not be read: {}",
                         file.name(),
                         crate::host::describe(&e)
@@ -108,7 +108,7 @@ pub fn allowlist_panel() -> Html {
                 "application/toml",
                 &list.to_toml(),
             ) {
-                ctx.dispatch(Action::InputProblem(format!(
+                ctx.dispatch(Action::Problem(format!(
                     "The rules could not be saved: {e}"
                 )));
             }
@@ -120,9 +120,7 @@ pub fn allowlist_panel() -> Html {
         let query = query.clone();
         Callback::from(move |_| {
             if let Err(e) = offer_text("copyexec-hunt.kql", "text/plain", &query) {
-                ctx.dispatch(Action::InputProblem(format!(
-                    "The KQL could not be saved: {e}"
-                )));
+                ctx.dispatch(Action::Problem(format!("The KQL could not be saved: {e}")));
             }
         })
     };

@@ -88,7 +88,7 @@ pub fn drop_zone() -> Html {
             spawn_local(async move {
                 match pending.await {
                     Ok(files) => ctx.load(files),
-                    Err(e) => ctx.dispatch(Action::InputProblem(format!(
+                    Err(e) => ctx.dispatch(Action::Problem(format!(
                         "The dropped items could not be read: {e}"
                     ))),
                 }
@@ -105,10 +105,8 @@ pub fn drop_zone() -> Html {
             spawn_local(async move {
                 match host::sample_files().await {
                     Ok(files) if !files.is_empty() => ctx.load(files),
-                    Ok(_) => ctx.dispatch(Action::InputProblem(
-                        "This build has no sample data.".into(),
-                    )),
-                    Err(e) => ctx.dispatch(Action::InputProblem(format!(
+                    Ok(_) => ctx.dispatch(Action::Problem("This build has no sample data.".into())),
+                    Err(e) => ctx.dispatch(Action::Problem(format!(
                         "The sample data could not be loaded: {e}"
                     ))),
                 }

@@ -68,20 +68,17 @@ impl AppContext {
             let _ = Reflect::set(&obj, &"files".into(), &list);
         }
         if let Err(e) = worker.post_message(&obj) {
-            self.dispatch(Action::Failed {
-                seq: 0,
-                message: format!(
-                    "could not reach the analysis worker: {}",
-                    host::describe(&e)
-                ),
-            });
+            self.dispatch(Action::Problem(format!(
+                "could not reach the analysis worker: {}",
+                host::describe(&e)
+            )));
         }
     }
 
     /// Analyses `files` (sorted by name, so ids do not depend on drop order).
     pub fn load(&self, mut files: Vec<Input>) {
         if files.is_empty() {
-            self.dispatch(Action::InputProblem("No files were given.".into()));
+            self.dispatch(Action::Problem("No files were given.".into()));
             return;
         }
         let is_report = |n: &str| {
@@ -248,10 +245,9 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
     let worker = match host::make_worker() {
         Ok(w) => w,
         Err(e) => {
-            dispatch.dispatch(Action::Failed {
-                seq: 0,
-                message: format!("The analysis worker could not be started: {e}"),
-            });
+            dispatch.dispatch(Action::Problem(format!(
+                "The analysis worker could not be started: {e}"
+            )));
             return;
         }
     };
@@ -269,49 +265,20 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
             let message = match serde_json::from_str::<FromWorker>(&json) {
                 Ok(m) => m,
                 Err(e) => {
-                    dispatch.dispatch(Action::Failed {
-                        seq: 0,
-                        message: format!("internal: unreadable message from the worker: {e}"),
-                    });
+                    dispatch.dispatch(Action::Problem(format!(
+                        "internal: unreadable message from the worker: {e}"
+                    )));
                     return;
                 }
             };
             match message {
-                FromWorker::Progress {
-                    seq,
-                    file,
-                    loaded,
-                    total,
-                } => dispatch.dispatch(Action::Progress {
-                    seq,
-                    file,
-                    loaded,
-                    total,
-                }),
-                FromWorker::Loaded {
-                    seq,
-                    inputs,
-                    missing_tables,
-                    read_ms,
-                } => dispatch.dispatch(Action::Loaded {
-                    seq,
-                    inputs,
-                    missing_tables,
-                    read_ms,
-                }),
                 FromWorker::Result(mut r) => {
                     restore_ticks(&mut r.chains);
-                    dispatch.dispatch(Action::Result(r))
-                }
-                FromWorker::EvidenceReady { seq } => {
-                    dispatch.dispatch(Action::EvidenceReady { seq })
+                    dispatch.dispatch(Action::Worker(FromWorker::Result(r)))
                 }
                 FromWorker::Evidence { seq, mut chain } => {
                     restore_ticks(std::slice::from_mut(&mut *chain));
-                    dispatch.dispatch(Action::Evidence { seq, chain })
-                }
-                FromWorker::Failed { seq, message } => {
-                    dispatch.dispatch(Action::Failed { seq, message })
+                    dispatch.dispatch(Action::Worker(FromWorker::Evidence { seq, chain }))
                 }
                 FromWorker::Download { kind } => {
                     let bytes = Reflect::get(&data, &"bytes".into())
@@ -319,13 +286,13 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
                         .and_then(|b| b.dyn_into::<Uint8Array>().ok());
                     if let (Some(bytes), Some(bridge)) = (bytes, bridge.upgrade()) {
                         if let Err(e) = save(&bridge, kind, &bytes) {
-                            dispatch.dispatch(Action::Failed {
-                                seq: 0,
-                                message: format!("The download could not be started: {e}"),
-                            });
+                            dispatch.dispatch(Action::Problem(format!(
+                                "The download could not be started: {e}"
+                            )));
                         }
                     }
                 }
+                other => dispatch.dispatch(Action::Worker(other)),
             }
         })
     };
@@ -334,13 +301,10 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
         let weak = Rc::downgrade(bridge);
         Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
-            dispatch.dispatch(Action::Failed {
-                seq: 0,
-                message: format!(
+            dispatch.dispatch(Action::Problem(format!(
                     "The analysis stopped unexpectedly ({}). Please report this with the files' formats; the analysis was reset.",
                     event.message()
-                ),
-            });
+                )));
             // WebAssembly state after a trap cannot be trusted: start over with a new worker.
             if let Some(bridge) = weak.upgrade() {
                 stop_worker(&bridge);
