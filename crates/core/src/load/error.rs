@@ -234,9 +234,10 @@ impl fmt::Display for LoadError {
                 source,
             } => write!(
                 f,
-                "not valid JSON (line {}, column {}): {source}",
+                "not valid JSON (line {}, column {}): {}",
                 p.line,
-                p.column.unwrap_or(0)
+                p.column.unwrap_or(0),
+                without_position(source)
             ),
             LoadError::Json { at: None, source } => write!(f, "not valid JSON: {source}"),
             LoadError::Evtx(e) => write!(f, "not a readable EVTX file: {e}"),
@@ -263,6 +264,17 @@ impl std::error::Error for LoadError {
             LoadError::Evtx(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A JSON parser error without the position it appends (`… at line 1 column 9`): the
+/// message gives the physical one, which the parser, counting only LF, has wrong on CR files.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(t) => t.to_string(),
+        None => text,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::csv::{note_missing_projected, ColumnMap};
 use super::error::{Cancelled, LoadError, Position};
 use super::ingest::{value_text, EventSink, Field, Fields};
-use super::lines::LineReader;
+use super::lines::{line_ends, line_start, LineReader};
 use super::Format;
 use crate::diag::DiagnosticKind;
 use crate::schema::{classify_headers, is_table_column, Col, HeaderVerdict, Table};
@@ -126,6 +126,12 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
 
     /// Loads all rows held by `v`, which starts at `byte` on `line`.
     pub fn value(&mut self, v: &Value, line: u64, byte: u64) {
+        self.value_at(v, byte, &|_| line);
+    }
+
+    /// Loads all rows held by `v`, which starts at `byte`; `line(i)` is the line where its
+    /// `i`th record opens (the value's own line for a single record).
+    fn value_at(&mut self, v: &Value, byte: u64, line: &dyn Fn(usize) -> u64) {
         match shape(v) {
             Shape::HuntingResult { schema, results } => {
                 self.set_format(Format::HuntingApiJson);
@@ -137,12 +143,12 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                     _ => None,
                 };
                 for (i, r) in results.iter().enumerate() {
-                    let loc = self.sink.loc(line, byte, i as u32);
+                    let loc = self.sink.loc(line(i), byte, i as u32);
                     match r {
                         Value::Object(o) => self.row(o, table, loc),
                         _ => self.sink.st.warn(
                             DiagnosticKind::JsonRow,
-                            line,
+                            loc.line,
                             None,
                             format!("Results[{i}] is not an object; skipped"),
                         ),
@@ -152,7 +158,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
             Shape::Records(records) => {
                 self.set_format(Format::StreamingJson);
                 for (i, r) in records.iter().enumerate() {
-                    let loc = self.sink.loc(line, byte, i as u32);
+                    let loc = self.sink.loc(line(i), byte, i as u32);
                     match shape(r) {
                         Shape::StreamRecord {
                             category,
@@ -161,7 +167,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                         _ => self
                             .sink
                             .st
-                            .other_table("a record with no category".into(), line),
+                            .other_table("a record with no category".into(), loc.line),
                     }
                 }
             }
@@ -170,16 +176,16 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                 properties,
             } => {
                 self.set_format(Format::StreamingJson);
-                let loc = self.sink.loc(line, byte, 0);
+                let loc = self.sink.loc(line(0), byte, 0);
                 self.stream_record(category, properties, loc);
             }
             Shape::Row(o) => {
-                let loc = self.sink.loc(line, byte, 0);
+                let loc = self.sink.loc(line(0), byte, 0);
                 self.row(o, None, loc);
             }
             Shape::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    let loc = self.sink.loc(line, byte, i as u32);
+                    let loc = self.sink.loc(line(i), byte, i as u32);
                     match shape(item) {
                         Shape::Row(o) => self.row(o, None, loc),
                         Shape::StreamRecord {
@@ -191,7 +197,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
                         }
                         _ => self.sink.st.warn(
                             DiagnosticKind::JsonRow,
-                            line,
+                            loc.line,
                             None,
                             format!("element {i} of the array is not a row; skipped"),
                         ),
@@ -200,7 +206,7 @@ impl<'s, 'a> JsonLoad<'s, 'a> {
             }
             Shape::Other => self.sink.st.warn(
                 DiagnosticKind::JsonRow,
-                line,
+                line(0),
                 None,
                 "a JSON value that is neither a row nor a known export; skipped".into(),
             ),
@@ -328,14 +334,14 @@ pub fn load<R: BufRead>(
                         limit: max_document,
                     });
                 }
+                // `all` starts with the document's first line (blank lines before it skipped).
                 let v: Value = serde_json::from_slice(&all).map_err(|e| LoadError::Json {
-                    at: Some(Position {
-                        line: e.line() as u64,
-                        column: Some(e.column() as u64),
-                    }),
+                    at: error_position(&all, &e, line_no),
                     source: e,
                 })?;
-                loader.value(&v, 1, 0);
+                let opens = record_starts(&all, &v).unwrap_or_default();
+                let lines = lines_of(&all, &opens, line_no);
+                loader.value_at(&v, start, &|i| lines.get(i).copied().unwrap_or(line_no));
                 return Ok(true);
             }
             Err(e) => {
@@ -367,6 +373,186 @@ pub fn load<R: BufRead>(
     Ok(false)
 }
 
+/// The physical line and column of a parse error in a document whose first line is
+/// `first_line` of its stream. The JSON parser counts only LF as a line end, so on a CR file
+/// it would name line 1 and a column in the millions; its position is turned back into a byte
+/// and that byte's line counted as everywhere else (LF, CRLF, lone CR).
+fn error_position(doc: &[u8], e: &serde_json::Error, first_line: u64) -> Option<Position> {
+    if e.line() == 0 {
+        return None;
+    }
+    let serde_line_start = match e.line() {
+        1 => 0,
+        l => memchr::memchr_iter(b'\n', doc)
+            .nth(l - 2)
+            .map_or(0, |i| i + 1),
+    };
+    let at = (serde_line_start + e.column()).min(doc.len());
+    Some(Position {
+        line: first_line + line_ends(doc, 0, at),
+        column: Some((at - line_start(doc, at)) as u64),
+    })
+}
+
+/// The line of each byte of `starts` (increasing) in `doc`, whose first line is `first_line`.
+fn lines_of(doc: &[u8], starts: &[usize], first_line: u64) -> Vec<u64> {
+    let mut line = first_line;
+    let mut from = 0;
+    starts
+        .iter()
+        .map(|&at| {
+            line += line_ends(doc, from, at);
+            from = at;
+            line
+        })
+        .collect()
+}
+
+/// Where each record of the document `doc` (parsed as `v`) opens: the first byte of each
+/// element of the array [`JsonLoad::value`] reads rows from, or of the document itself when it
+/// is one record. `None` when the bytes do not match the value (they always should).
+fn record_starts(doc: &[u8], v: &Value) -> Option<Vec<usize>> {
+    let top = skip_ws(doc, 0);
+    let (array, len) = match shape(v) {
+        Shape::HuntingResult { results, .. } => (
+            member_value(doc, top, |m| get_ci(m, "Results"))?,
+            results.len(),
+        ),
+        Shape::Records(records) => (member_value(doc, top, |m| m.get("records"))?, records.len()),
+        Shape::Array(items) => (top, items.len()),
+        Shape::StreamRecord { .. } | Shape::Row(_) | Shape::Other => return Some(vec![top]),
+    };
+    let starts = elements(doc, array)?;
+    (starts.len() == len).then_some(starts)
+}
+
+/// The first byte of the member of the object at `at` that `pick` chooses from a map of the
+/// object's keys, built as the parsed value's was (so duplicate keys and case-insensitive
+/// lookups choose the same member).
+fn member_value(
+    doc: &[u8],
+    at: usize,
+    pick: impl Fn(&Map<String, Value>) -> Option<&Value>,
+) -> Option<usize> {
+    let members = members(doc, at)?;
+    let mut keys = Map::new();
+    for (i, (k, _)) in members.iter().enumerate() {
+        keys.insert(k.clone(), Value::from(i));
+    }
+    let i = pick(&keys)?.as_u64()? as usize;
+    Some(members.get(i)?.1)
+}
+
+// A scanner over bytes already parsed as JSON, to find where values start: the parser keeps
+// no positions. Iterative (no recursion on nesting) and bounds-checked, returning `None` on
+// anything unexpected rather than trusting its input.
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The byte after the string opening at `i`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        let k = j + memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        j = k + 2;
+    }
+}
+
+/// The byte after the value starting at `i`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match *b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while !matches!(
+                b.get(j),
+                None | Some(b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r')
+            ) {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
+}
+
+/// The first byte of each element of the array opening at `i`.
+fn elements(b: &[u8], i: usize) -> Option<Vec<usize>> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut j = skip_ws(b, i + 1);
+    if b.get(j) == Some(&b']') {
+        return Some(out);
+    }
+    loop {
+        out.push(j);
+        j = skip_ws(b, value_end(b, j)?);
+        match b.get(j)? {
+            b',' => j = skip_ws(b, j + 1),
+            b']' => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
+/// The key and the value's first byte of each member of the object opening at `i`.
+fn members(b: &[u8], i: usize) -> Option<Vec<(String, usize)>> {
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut j = skip_ws(b, i + 1);
+    if b.get(j) == Some(&b'}') {
+        return Some(out);
+    }
+    loop {
+        let key_end = string_end(b, j)?;
+        let key: String = serde_json::from_slice(b.get(j..key_end)?).ok()?;
+        j = skip_ws(b, key_end);
+        if b.get(j) != Some(&b':') {
+            return None;
+        }
+        j = skip_ws(b, j + 1);
+        out.push((key, j));
+        j = skip_ws(b, value_end(b, j)?);
+        match b.get(j)? {
+            b',' => j = skip_ws(b, j + 1),
+            b'}' => return Some(out),
+            _ => return None,
+        }
+    }
+}
+
 fn trim_ascii(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
@@ -395,5 +581,64 @@ pub fn row_at(v: &Value, sub: u32) -> Option<&Map<String, Value>> {
             _ => None,
         },
         Shape::Other => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each start found must be where the element itself parses from.
+    fn check(doc: &str) {
+        let v: Value = serde_json::from_str(doc).unwrap();
+        let starts = record_starts(doc.as_bytes(), &v).expect("starts");
+        let elements: Vec<&Value> = match shape(&v) {
+            Shape::HuntingResult { results, .. } => results.iter().collect(),
+            Shape::Records(r) | Shape::Array(r) => r.iter().collect(),
+            _ => vec![&v],
+        };
+        assert_eq!(starts.len(), elements.len(), "{doc}");
+        for (s, e) in starts.iter().zip(elements) {
+            let mut it = serde_json::Deserializer::from_slice(&doc.as_bytes()[*s..]).into_iter();
+            let got: Value = it.next().unwrap().unwrap();
+            assert_eq!(&got, e, "{doc} at {s}");
+        }
+    }
+
+    #[test]
+    fn record_starts_are_where_each_record_parses_from() {
+        check(
+            r#"{"Schema":[{"Name":"a"}],"Results":[{"a":"x\"}],{"},{"a":[[1],{"b":"]"}]}, 3 ,"s",null]}"#,
+        );
+        // The member the loader reads: exact name first, else the first in the map's order.
+        check("{\"results\":[1,2],\"Schema\":[],\"RESULTS\":[{\"a\":1}]}");
+        check("{\"Schema\":[],\"Results\":[1],\"results\":[2,3]}");
+        // Duplicate keys: the last one wins, as when parsing.
+        check("{\"Schema\":[],\"Results\":[1],\"Results\":[2,{\"x\":\"\\\\\"},4]}");
+        check("{\"records\":[{\"category\":\"c\",\"properties\":{}}\r ,\r{}],\"x\\u0072\":[]}");
+        check("\t[ {\"a\":-1.5e3} ,\n\r\n 17 , true,[]]");
+        check("{\"Schema\":[],\"Results\":[]}");
+        check("{\"a\":1}");
+        check("  \"text\"  ");
+    }
+
+    #[test]
+    fn a_parse_error_is_placed_by_physical_lines() {
+        // The parser's own position is right on LF text: CRLF and CR text must get the same.
+        for lf in [
+            "{\n\"a\":1,\n\"b\" 2}",
+            "[1,\n2,\n",
+            "\n\n[1,\n\n  }",
+            "{\"a\":\n\"\u{e9}\" x}",
+        ] {
+            let e = serde_json::from_str::<Value>(lf).unwrap_err();
+            let want = (e.line() as u64 + 9, Some(e.column() as u64));
+            for end in ["\n", "\r\n", "\r"] {
+                let doc = lf.replace('\n', end);
+                let e = serde_json::from_str::<Value>(&doc).unwrap_err();
+                let p = error_position(doc.as_bytes(), &e, 10).unwrap();
+                assert_eq!((p.line, p.column), want, "{doc:?}");
+            }
+        }
     }
 }

@@ -256,6 +256,26 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// Line ends (LF, CRLF or lone CR) in `text[from..to]`, for text held whole (a JSON
+/// document): a CR is one unless an LF follows it, even past `to`.
+pub(crate) fn line_ends(text: &[u8], from: usize, to: usize) -> u64 {
+    memchr::memchr2_iter(b'\r', b'\n', &text[from..to])
+        .filter(|&i| text[from + i] == b'\n' || text.get(from + i + 1) != Some(&b'\n'))
+        .count() as u64
+}
+
+/// The first byte of the line holding byte `at` of `text` (held whole).
+pub(crate) fn line_start(text: &[u8], at: usize) -> usize {
+    let mut end = at.min(text.len());
+    while let Some(k) = memchr::memrchr2(b'\r', b'\n', &text[..end]) {
+        if text[k] == b'\n' || text.get(k + 1) != Some(&b'\n') {
+            return k + 1;
+        }
+        end = k; // the CR of a CRLF whose LF is at `at`
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +333,18 @@ mod tests {
         ];
         let got: Vec<(u64, u64, &[u8])> = got.iter().map(|(l, b, t)| (*l, *b, &t[..])).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn line_ends_and_starts_in_text_held_whole() {
+        let t = b"a\r\nbb\rc\n\r\nd";
+        assert_eq!(line_ends(t, 0, t.len()), 4);
+        // The CR of a CRLF is not counted alone, even when the LF is past the range.
+        assert_eq!(line_ends(t, 0, 2), 0);
+        assert_eq!(line_ends(t, 0, 3), 1);
+        assert_eq!(line_ends(t, 3, 6), 1);
+        let starts: Vec<usize> = (0..=t.len()).map(|i| line_start(t, i)).collect();
+        assert_eq!(starts, vec![0, 0, 0, 3, 3, 3, 6, 6, 8, 8, 10, 10]);
     }
 
     #[test]
