@@ -435,9 +435,8 @@ pub enum Action {
 }
 
 impl State {
-    /// A worker message applied to the state.
-    fn hear(self: Rc<Self>, message: FromWorker) -> Rc<Self> {
-        let mut s = (*self).clone();
+    /// Applies a worker message; false when it changes nothing (a stale reply).
+    fn hear(&mut self, message: FromWorker) -> bool {
         match message {
             FromWorker::Progress {
                 seq,
@@ -445,10 +444,10 @@ impl State {
                 loaded,
                 total,
             } => {
-                if seq != s.load_seq {
-                    return self;
+                if seq != self.load_seq {
+                    return false;
                 }
-                if let Some(p) = s.progress.get_mut(file) {
+                if let Some(p) = self.progress.get_mut(file) {
                     p.loaded = loaded;
                     p.total = total;
                 }
@@ -459,56 +458,64 @@ impl State {
                 missing_tables,
                 read_ms,
             } => {
-                if seq != s.load_seq {
-                    return self;
+                if seq != self.load_seq {
+                    return false;
                 }
-                s.inputs = Rc::new(inputs);
-                s.missing_tables = Rc::new(missing_tables);
-                s.read_ms = read_ms;
-                for p in &mut s.progress {
+                self.inputs = Rc::new(inputs);
+                self.missing_tables = Rc::new(missing_tables);
+                self.read_ms = read_ms;
+                for p in &mut self.progress {
                     p.loaded = p.total;
                 }
             }
             FromWorker::Result(r) => {
-                if r.seq != s.seq || s.phase == Phase::Landing {
-                    return self;
+                if r.seq != self.seq || self.phase == Phase::Landing {
+                    return false;
                 }
-                s.phase = Phase::Results;
+                self.phase = Phase::Results;
                 if r.evidence_complete {
-                    s.evidence_seq = r.seq;
+                    self.evidence_seq = r.seq;
                 }
                 // Chain ids are numbered per result: an open event's dialog would name
                 // another chain, so it closes.
-                s.selected = None;
-                s.evidence = None;
-                s.result = Some(Rc::new(*r));
+                self.selected = None;
+                self.evidence = None;
+                self.result = Some(Rc::new(*r));
             }
             FromWorker::EvidenceReady { seq } => {
-                if seq != s.seq {
-                    return self;
+                if seq != self.seq {
+                    return false;
                 }
-                s.evidence_seq = seq;
+                self.evidence_seq = seq;
             }
             FromWorker::Evidence { seq, chain } => {
-                let wanted = s.selected.as_ref().is_some_and(|(id, _)| *id == chain.id);
-                if seq != s.seq || !wanted {
-                    return self;
+                let wanted = self
+                    .selected
+                    .as_ref()
+                    .is_some_and(|(id, _)| *id == chain.id);
+                if seq != self.seq || !wanted {
+                    return false;
                 }
-                s.evidence = Some(Rc::new(*chain));
+                self.evidence = Some(Rc::new(*chain));
             }
             FromWorker::Failed { seq, message } => {
-                if seq != 0 && seq != s.seq {
-                    return self;
+                if seq != 0 && seq != self.seq {
+                    return false;
                 }
-                s.error = Some(message);
-                if s.phase == Phase::Loading {
-                    s.phase = Phase::Landing;
-                }
+                self.problem(message);
             }
             // Handled by the bridge: the bytes go to a file, not to the state.
-            FromWorker::Download { .. } => return self,
+            FromWorker::Download { .. } => return false,
         }
-        Rc::new(s)
+        true
+    }
+
+    /// Shows a problem; a load under way ends.
+    fn problem(&mut self, message: String) {
+        self.error = Some(message);
+        if self.phase == Phase::Loading {
+            self.phase = Phase::Landing;
+        }
     }
 
     /// Whether the current result's evidence is all read (or came with it).
@@ -547,13 +554,12 @@ impl Reducible for State {
                 s.evidence = None;
                 s.pick = None;
             }
-            Action::Worker(message) => return self.hear(message),
-            Action::Problem(message) => {
-                s.error = Some(message);
-                if s.phase == Phase::Loading {
-                    s.phase = Phase::Landing;
+            Action::Worker(message) => {
+                if !s.hear(message) {
+                    return self;
                 }
             }
+            Action::Problem(message) => s.problem(message),
             Action::Cancelled => {
                 s.phase = Phase::Landing;
                 s.result = None;
@@ -695,26 +701,23 @@ mod tests {
             selected: Some(("c2".into(), "p1".into())),
             ..State::default()
         });
-        let stale = s.clone().reduce(Action::Worker(FromWorker::Evidence {
-            seq: 3,
-            chain: chain("c2"),
-        }));
+        let reply = |seq: u32, id: &str| {
+            s.clone().reduce(Action::Worker(FromWorker::Evidence {
+                seq,
+                chain: chain(id),
+            }))
+        };
+        let stale = reply(3, "c2");
         assert!(
             Rc::ptr_eq(&s, &stale),
             "an older result's evidence is dropped"
         );
-        let other = s.clone().reduce(Action::Worker(FromWorker::Evidence {
-            seq: 4,
-            chain: chain("c1"),
-        }));
+        let other = reply(4, "c1");
         assert!(
             Rc::ptr_eq(&s, &other),
             "evidence of a chain no longer open is dropped"
         );
-        let shown = s.clone().reduce(Action::Worker(FromWorker::Evidence {
-            seq: 4,
-            chain: chain("c2"),
-        }));
+        let shown = reply(4, "c2");
         assert_eq!(shown.evidence.as_ref().map(|c| c.id.as_str()), Some("c2"));
         let closed = shown.reduce(Action::Select(None));
         assert!(

@@ -25,6 +25,15 @@ fn where_is(text: &str, needle: &str) -> (u64, u64) {
     (line as u64, start as u64)
 }
 
+/// (line, byte, sub) of every process start read: where evidence re-reading goes.
+fn proc_locs(d: &Dataset) -> Vec<(u64, u64, u32)> {
+    d.store()
+        .procs
+        .iter()
+        .map(|p| (p.loc.line, p.loc.byte, p.loc.sub))
+        .collect()
+}
+
 fn bad_stamp_lines(d: &Dataset) -> Vec<u64> {
     d.reports()
         .iter()
@@ -155,12 +164,7 @@ fn json_lines_cite_the_physical_line_and_byte() {
         let body = text(&lines, end);
         let d = load(&[("PT1H.json", body.clone())]);
         assert_eq!(bad_stamp_lines(&d), vec![3], "{ending}");
-        let got: Vec<(u64, u64, u32)> = d
-            .store()
-            .procs
-            .iter()
-            .map(|p| (p.loc.line, p.loc.byte, p.loc.sub))
-            .collect();
+        let got = proc_locs(&d);
         let byte = |n: &str| where_is(&body, n).1;
         assert_eq!(
             got,
@@ -213,12 +217,7 @@ fn json_document_rows_are_cited_at_their_line_and_by_index() {
             at(S)
         );
         let d = load(&[("api.json", doc)]);
-        let got: Vec<(u64, u64, u32)> = d
-            .store()
-            .procs
-            .iter()
-            .map(|p| (p.loc.line, p.loc.byte, p.loc.sub))
-            .collect();
+        let got = proc_locs(&d);
         assert_eq!(got, vec![(4, 0, 0), (5, 0, 1)], "{ending}");
     }
 }
@@ -396,12 +395,7 @@ fn json_documents_cite_each_record_at_its_line() {
                 "{what}"
             );
             let doc_start = body.find(['{', '[']).unwrap() as u64;
-            let got: Vec<(u64, u64, u32)> = d
-                .store()
-                .procs
-                .iter()
-                .map(|p| (p.loc.line, p.loc.byte, p.loc.sub))
-                .collect();
+            let got = proc_locs(&d);
             assert_eq!(
                 got,
                 vec![

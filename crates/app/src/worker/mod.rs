@@ -538,17 +538,15 @@ fn complete_evidence(seq: u32, session: &mut Session) {
     post(&FromWorker::EvidenceReady { seq }, None);
 }
 
-/// One chain (kept or suppressed) with its evidence, read first if the engine has not yet.
+/// One chain (kept or suppressed) with its evidence; the engine reads only the rows it has
+/// not read yet.
 fn chain_evidence(session: &mut Session, id: &str) -> Option<copyexec_core::chains::Chain> {
-    let r = session.engine.results();
-    let chain = r.chains.iter().chain(&r.suppressed).find(|c| c.id == id)?;
-    let chain = chain.clone();
-    let ids = [chain.id.clone()];
-    if !session.engine.evidence_complete(Some(&ids)) {
-        session
-            .engine
-            .read_evidence(Some(&ids), false, &mut Blobs(&session.files));
-    }
+    let chain = session.engine.chain(id)?.clone();
+    session.engine.read_evidence(
+        Some(std::slice::from_ref(&chain.id)),
+        false,
+        &mut Blobs(&session.files),
+    );
     session.engine.with_evidence(&[chain]).pop()
 }
 
