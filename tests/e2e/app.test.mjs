@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  CLI, FIXTURES, ROOT, appCards, artifact, chainCount, chooseFiles, cliChains, cliExport, cliRows, download,
+  CLI, FIXTURES, ROOT, appCards, openCard, artifact, chainCount, chooseFiles, cliChains, cliExport, cliRows, download,
   dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
   setTolerance, targets, waitForResults,
 } from './lib.mjs';
@@ -114,8 +114,10 @@ for (const url of urls) {
 
     test('markup in log fields is shown as text; an event opens all its fields', async () => {
       const { page } = app;
-      const card = page.locator('[data-testid=chain]', { hasText: 'srv-file-02' });
-      assert.equal(await card.locator('[data-testid=chain-file]').textContent(), '<b>rclone</b>.exe');
+      const row = page.locator('[data-testid=chain]', { hasText: 'srv-file-02' });
+      assert.equal(await row.locator('[data-testid=chain-file]').textContent(), '<b>rclone</b>.exe');
+      const card = await openCard(page, row);
+      assert.equal(await card.locator('.chain-file').textContent(), '<b>rclone</b>.exe');
       assert.equal(await page.locator('main img, main b').count(), 0, 'no element came from data');
       // Keyboard: focus the start marker, Enter opens the dialog, Escape closes it.
       const marker = card.locator('g.ev.lane-proc');
@@ -210,7 +212,7 @@ for (const url of urls) {
       await page.click('#near-title');
       await page.screenshot({ path: artifact(`${name}-sample-full.png`), fullPage: true });
       // An event's fields, as a responder opens them.
-      await page.locator('[data-testid=chain]').first().locator('tr[data-event-id] button').last().click();
+      await (await openCard(page, page.locator('[data-testid=chain]').first())).locator('tr[data-event-id] button').last().click();
       await page.locator('[data-testid=event-dialog][data-evidence=true]').waitFor();
       await page.screenshot({ path: artifact(`${name}-event-dialog.png`) });
       await page.keyboard.press('Escape');
@@ -310,7 +312,7 @@ for (const url of urls) {
       const evidenceMs = Date.now() - started;
       // The page holds the chains without their evidence: one chain's comes when it is opened.
       const asked = Date.now();
-      await page.locator('[data-testid=chain]').first().locator('tr[data-event-id] button').last().click();
+      await (await openCard(page, page.locator('[data-testid=chain]').first())).locator('tr[data-event-id] button').last().click();
       await page.locator('[data-testid=event-dialog][data-evidence=true]').waitFor();
       const dialogMs = Date.now() - asked;
       const fields = await page.textContent('[data-testid=event-dialog]');

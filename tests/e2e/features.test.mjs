@@ -146,7 +146,8 @@ for (const url of urls) {
       }
       // One click shows a suppressed chain's card again.
       await first.locator('[data-testid=show-suppressed]').click();
-      await first.locator('[data-testid=suppressed-chain-card]').waitFor();
+      // The card opens below the list, for the chain of that row.
+      await page.locator(`[data-testid=suppressed-chain-card][data-chain-id="${ref.doc.suppressed_chains[0].id}"]`).waitFor();
       assert.equal(await page.locator('[data-testid=chain]').count(), 3, 'suppressed cards are not counted as chains');
       const kqlRef = cli(['kql', '--tolerance', '5', ...PRESET_ARGS], sample.dir);
       assert.equal(kqlRef.status, 0, kqlRef.stderr);

@@ -115,28 +115,43 @@ export function expectedCard(c) {
   };
 }
 
-/** What the chain cards show. */
-export function appCards(page) {
-  return page.$$eval('[data-testid=chain]', (cards) =>
-    cards.map((c) => {
-      const t = (sel) => c.querySelector(sel)?.textContent ?? null;
+/** Opens the card of the chain `row` (a locator of its row in the chain table) and returns
+ * the card's locator. */
+export async function openCard(page, row) {
+  const id = await row.getAttribute('data-chain-id');
+  const testid = (await row.getAttribute('data-testid')) === 'suppressed-chain' ? 'suppressed-chain-card' : 'chain-card';
+  const card = page.locator(`[data-testid=${testid}][data-chain-id="${id}"]`);
+  if ((await card.count()) === 0) await row.click();
+  await card.waitFor();
+  return card;
+}
+
+/** What the chain table's rows and each chain's card show (every row is opened in turn). */
+export async function appCards(page) {
+  const rows = await page.$$eval('[data-testid=chain]', (rows) =>
+    rows.map((r) => {
+      const t = (sel) => r.querySelector(sel)?.textContent ?? null;
       return {
-        id: c.dataset.chainId,
+        id: r.dataset.chainId,
         device: t('[data-testid=chain-device]'),
         file: t('[data-testid=chain-file]'),
         path: t('[data-testid=chain-path]'),
         ips: t('[data-testid=chain-ips]'),
         accounts: t('[data-testid=chain-accounts]'),
-        events: [...c.querySelectorAll('tr[data-event-id]')]
-          .map((tr) => ({
-            id: tr.dataset.eventId,
-            offset: tr.cells[0].textContent,
-            source: tr.cells[4].textContent,
-          }))
-          .sort((a, b) => (a.id < b.id ? -1 : 1)),
       };
     }),
   );
+  for (const r of rows) {
+    const card = await openCard(page, page.locator(`[data-testid=chain][data-chain-id="${r.id}"]`));
+    r.events = (await card.evaluate((c) =>
+      [...c.querySelectorAll('tr[data-event-id]')].map((tr) => ({
+        id: tr.dataset.eventId,
+        offset: tr.cells[0].textContent,
+        source: tr.cells[4].textContent,
+      })),
+    )).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+  return rows;
 }
 
 /** Opens the app; records every request the page and its worker make. */

@@ -15,6 +15,10 @@ use copyexec_core::time::DateOrder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Devices up to which the overview draws a lane per device, as the report does: beyond, the
+/// spread and the files tell the story, thousands of lanes do not.
+pub const MAX_LANES: usize = 60;
+
 /// What the page asks of the worker.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -57,13 +61,23 @@ pub enum ToWorker {
         /// `ToleranceInSeconds`.
         tolerance: i64,
     },
-    /// Send one chain with every original field of its events (read from the files when not
-    /// read yet): what the event dialog shows. Results carry the chains without them.
-    Evidence {
+    /// A page of chains: filtered, picked and sorted here, so the page holds only the rows
+    /// it shows.
+    Chains {
+        /// Request number of the result the list belongs to.
+        seq: u32,
+        /// What to list and which rows of it.
+        query: ChainQuery,
+    },
+    /// One chain, for its card; with `evidence`, with every original field of its events
+    /// (read from the files when not read yet), for the event dialog.
+    Chain {
         /// Request number of the result the chain belongs to.
         seq: u32,
         /// Chain id.
-        chain: String,
+        id: String,
+        /// Send the events' original fields too.
+        evidence: bool,
     },
     /// Produce a download of the current results.
     Download {
@@ -162,12 +176,16 @@ pub enum FromWorker {
         /// Request number of the result.
         seq: u32,
     },
-    /// One chain with its evidence, as asked.
-    Evidence {
+    /// A page of chains, as asked.
+    Chains(Box<ChainPage>),
+    /// One chain, as asked.
+    Chain {
         /// Request number of the result.
         seq: u32,
-        /// The chain, events with their original fields.
+        /// The chain; its events carry their original fields when `evidence` was asked.
         chain: Box<Chain>,
+        /// Whether the original fields were asked for (and are there unless unreadable).
+        evidence: bool,
     },
     /// Something failed outside of any one file.
     Failed {
@@ -194,15 +212,12 @@ pub struct ResultView {
     pub evidence_complete: bool,
     /// Evidence problems (an input that could not be read again).
     pub evidence_errors: Vec<String>,
-    /// The chains, without the events' original fields (those come one chain at a time,
-    /// [`ToWorker::Evidence`]): a fleet's evidence is several times the size of its chains.
-    pub chains: Vec<Chain>,
+    /// What the chains add up to. The chains themselves stay in the worker: the page asks
+    /// for a page of them ([`ToWorker::Chains`]) and for one chain ([`ToWorker::Chain`]).
+    pub stats: ChainStats,
     /// Copies that did not become chains (key fields only).
     #[serde(default)]
     pub near_misses: Vec<NearMiss>,
-    /// Chains every row of which an allowlist rule set aside.
-    #[serde(default)]
-    pub suppressed: Vec<Chain>,
     /// What each allowlist rule did (absent without rules).
     #[serde(default)]
     pub allowlist: Option<AllowlistReport>,
@@ -220,6 +235,271 @@ pub struct ResultView {
     pub memory_bytes: u64,
     /// Milliseconds spent on rows and chains.
     pub query_ms: f64,
+}
+
+/// What the chains add up to, for the summary and the overview's time axis.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChainStats {
+    /// Chains.
+    pub chains: usize,
+    /// Chains the allowlist suppressed.
+    pub suppressed: usize,
+    /// Devices the chains ran on.
+    pub devices: usize,
+    /// Source addresses.
+    pub remote_ips: usize,
+    /// Accounts (case folded).
+    pub accounts: usize,
+    /// Earliest first connection and latest process start, ticks (none without chains).
+    pub span: Option<(i64, i64)>,
+    /// The overview draws a lane per device: the pages of kept chains carry their marks.
+    pub lanes: bool,
+}
+
+/// Which chains a list shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// The chains.
+    #[default]
+    Kept,
+    /// The chains the allowlist suppressed.
+    Suppressed,
+}
+
+/// Chains picked in the story: the list shows only these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pick {
+    /// What was picked, for the chip above the list ("host ws07", "group g3").
+    pub label: String,
+    /// Which chains.
+    pub picked: Picked,
+}
+
+/// How picked chains are found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Picked {
+    /// The chains of the moves into or out of any of these hosts (a host, or a fold).
+    Hosts(Vec<String>),
+    /// The chains of the moves from any of `from` to any of `to` (an arrow of the picture).
+    Move {
+        /// Source hosts.
+        from: Vec<String>,
+        /// Target hosts.
+        to: Vec<String>,
+    },
+    /// The chains of a group (by id).
+    Group(String),
+}
+
+/// Which chains to list, in which order, and which of them to send.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainQuery {
+    /// Request number of this query (replies to older ones are dropped).
+    pub req: u32,
+    /// Kept or suppressed chains.
+    pub list: ListKind,
+    /// Text to find (case-insensitive).
+    pub filter: String,
+    /// Where to look for it.
+    pub field: FilterField,
+    /// Order.
+    pub sort: SortKey,
+    /// Chains picked in the story.
+    pub pick: Option<Pick>,
+    /// First row to send.
+    pub offset: usize,
+    /// Rows to send.
+    pub limit: usize,
+}
+
+/// A page of a chain list.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChainPage {
+    /// Request number of the result.
+    pub seq: u32,
+    /// The query answered.
+    pub query: ChainQuery,
+    /// Chains that match the query.
+    pub matched: usize,
+    /// Chains in the list.
+    pub total: usize,
+    /// Chains the pick stands for (before the filter), when there is one.
+    pub picked: Option<usize>,
+    /// Rows `query.offset ..` of the matches.
+    pub rows: Vec<ChainRow>,
+    /// Every match's overview marker, in time order (kept chains, when the overview draws
+    /// lanes).
+    pub marks: Option<Vec<Mark>>,
+}
+
+/// A chain as its row in the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainRow {
+    /// Chain id.
+    pub id: String,
+    /// Device name.
+    pub device_name: String,
+    /// File name.
+    pub file_name: String,
+    /// Folder path.
+    pub folder_path: String,
+    /// Source addresses.
+    pub remote_ips: Vec<String>,
+    /// Accounts.
+    pub accounts: Vec<String>,
+    /// Process start, as the export wrote it.
+    pub start: String,
+    /// Events.
+    pub events: usize,
+    /// Query rows.
+    pub rows: usize,
+    /// Rules that suppressed it.
+    pub suppressed_by: Vec<String>,
+}
+
+/// A chain on the overview: its device's lane, from its first connection to its start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// Chain id.
+    pub id: String,
+    /// Device id (the lane).
+    pub device_id: String,
+    /// Device name (the lane's label).
+    pub device_name: String,
+    /// The marker's tooltip.
+    pub title: String,
+    /// First connection, ticks.
+    pub first: i64,
+    /// Process start, ticks.
+    pub start: i64,
+}
+
+/// How chains are ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Start time.
+    #[default]
+    Time,
+    /// Device name.
+    Device,
+    /// First account.
+    Account,
+    /// First source address.
+    SourceIp,
+    /// File name.
+    FileName,
+    /// Number of events, most first.
+    Events,
+}
+
+impl SortKey {
+    /// All, in menu order.
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Time,
+        SortKey::Device,
+        SortKey::Account,
+        SortKey::SourceIp,
+        SortKey::FileName,
+        SortKey::Events,
+    ];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Time => "Start time",
+            SortKey::Device => "Device",
+            SortKey::Account => "Account",
+            SortKey::SourceIp => "Source IP",
+            SortKey::FileName => "File name",
+            SortKey::Events => "Most events",
+        }
+    }
+
+    /// Form value.
+    pub fn value(self) -> &'static str {
+        match self {
+            SortKey::Time => "time",
+            SortKey::Device => "device",
+            SortKey::Account => "account",
+            SortKey::SourceIp => "ip",
+            SortKey::FileName => "file",
+            SortKey::Events => "events",
+        }
+    }
+
+    /// From a form value.
+    pub fn from_value(v: &str) -> SortKey {
+        SortKey::ALL
+            .into_iter()
+            .find(|k| k.value() == v)
+            .unwrap_or(SortKey::Time)
+    }
+}
+
+/// Which chain fields a filter looks at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterField {
+    /// Any of them.
+    #[default]
+    Any,
+    /// Device name or id.
+    Device,
+    /// Accounts.
+    Account,
+    /// Source addresses.
+    SourceIp,
+    /// File name or path.
+    FileName,
+    /// SHA256, SHA1 or MD5.
+    Hash,
+}
+
+impl FilterField {
+    /// All, in menu order.
+    pub const ALL: [FilterField; 6] = [
+        FilterField::Any,
+        FilterField::Device,
+        FilterField::Account,
+        FilterField::SourceIp,
+        FilterField::FileName,
+        FilterField::Hash,
+    ];
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FilterField::Any => "Any field",
+            FilterField::Device => "Device",
+            FilterField::Account => "Account",
+            FilterField::SourceIp => "Source IP",
+            FilterField::FileName => "File name / path",
+            FilterField::Hash => "Hash",
+        }
+    }
+
+    /// Form value.
+    pub fn value(self) -> &'static str {
+        match self {
+            FilterField::Any => "any",
+            FilterField::Device => "device",
+            FilterField::Account => "account",
+            FilterField::SourceIp => "ip",
+            FilterField::FileName => "file",
+            FilterField::Hash => "hash",
+        }
+    }
+
+    /// From a form value.
+    pub fn from_value(v: &str) -> FilterField {
+        FilterField::ALL
+            .into_iter()
+            .find(|k| k.value() == v)
+            .unwrap_or(FilterField::Any)
+    }
 }
 
 /// Where an opened report came from and what it says about itself.

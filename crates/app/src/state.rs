@@ -3,12 +3,13 @@
 //! Large values (inputs, results) are held in `Rc`s so an action never copies them.
 
 use crate::host::Input;
-use crate::protocol::{FromWorker, InputView, ResultView};
+use crate::protocol::{
+    ChainPage, FilterField, FromWorker, InputView, ListKind, Pick, ResultView, SortKey,
+};
 use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::time::DateOrder;
 use copyexec_core::DEFAULT_TOLERANCE_SECONDS;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -57,159 +58,6 @@ pub struct FileProgress {
     pub loaded: u64,
     /// Size.
     pub total: u64,
-}
-
-/// How chains are ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    /// Start time.
-    Time,
-    /// Device name.
-    Device,
-    /// First account.
-    Account,
-    /// First source address.
-    SourceIp,
-    /// File name.
-    FileName,
-    /// Number of events, most first.
-    Events,
-}
-
-impl SortKey {
-    /// All, in menu order.
-    pub const ALL: [SortKey; 6] = [
-        SortKey::Time,
-        SortKey::Device,
-        SortKey::Account,
-        SortKey::SourceIp,
-        SortKey::FileName,
-        SortKey::Events,
-    ];
-
-    /// Menu label.
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Time => "Start time",
-            SortKey::Device => "Device",
-            SortKey::Account => "Account",
-            SortKey::SourceIp => "Source IP",
-            SortKey::FileName => "File name",
-            SortKey::Events => "Most events",
-        }
-    }
-
-    /// Form value.
-    pub fn value(self) -> &'static str {
-        match self {
-            SortKey::Time => "time",
-            SortKey::Device => "device",
-            SortKey::Account => "account",
-            SortKey::SourceIp => "ip",
-            SortKey::FileName => "file",
-            SortKey::Events => "events",
-        }
-    }
-
-    /// From a form value.
-    pub fn from_value(v: &str) -> SortKey {
-        SortKey::ALL
-            .into_iter()
-            .find(|k| k.value() == v)
-            .unwrap_or(SortKey::Time)
-    }
-}
-
-/// Which chain fields a filter looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilterField {
-    /// Any of them.
-    Any,
-    /// Device name or id.
-    Device,
-    /// Accounts.
-    Account,
-    /// Source addresses.
-    SourceIp,
-    /// File name or path.
-    FileName,
-    /// SHA256, SHA1 or MD5.
-    Hash,
-}
-
-impl FilterField {
-    /// All, in menu order.
-    pub const ALL: [FilterField; 6] = [
-        FilterField::Any,
-        FilterField::Device,
-        FilterField::Account,
-        FilterField::SourceIp,
-        FilterField::FileName,
-        FilterField::Hash,
-    ];
-
-    /// Menu label.
-    pub fn label(self) -> &'static str {
-        match self {
-            FilterField::Any => "Any field",
-            FilterField::Device => "Device",
-            FilterField::Account => "Account",
-            FilterField::SourceIp => "Source IP",
-            FilterField::FileName => "File name / path",
-            FilterField::Hash => "Hash",
-        }
-    }
-
-    /// Form value.
-    pub fn value(self) -> &'static str {
-        match self {
-            FilterField::Any => "any",
-            FilterField::Device => "device",
-            FilterField::Account => "account",
-            FilterField::SourceIp => "ip",
-            FilterField::FileName => "file",
-            FilterField::Hash => "hash",
-        }
-    }
-
-    /// From a form value.
-    pub fn from_value(v: &str) -> FilterField {
-        FilterField::ALL
-            .into_iter()
-            .find(|k| k.value() == v)
-            .unwrap_or(FilterField::Any)
-    }
-
-    /// Whether `chain` matches `needle` (lower-case) in this field.
-    pub fn matches(self, chain: &Chain, needle: &str) -> bool {
-        if needle.is_empty() {
-            return true;
-        }
-        let has = |s: &str| s.to_lowercase().contains(needle);
-        let device = || has(&chain.device_name) || has(&chain.device_id);
-        let account = || chain.accounts.iter().any(|a| has(a));
-        let ip = || chain.remote_ips.iter().any(|a| has(a));
-        let file = || has(&chain.file_name) || has(&chain.folder_path);
-        let hash = || has(&chain.sha256) || has(&chain.sha1) || has(&chain.md5);
-        match self {
-            FilterField::Any => device() || account() || ip() || file() || hash(),
-            FilterField::Device => device(),
-            FilterField::Account => account(),
-            FilterField::SourceIp => ip(),
-            FilterField::FileName => file(),
-            FilterField::Hash => hash(),
-        }
-    }
-}
-
-/// A set of chains picked in the story (a host, a move or a group): the chain list shows
-/// only these.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pick {
-    /// What was picked, for the chip above the list ("host ws07", "group g3").
-    pub label: String,
-    /// The chain ids.
-    pub chains: Rc<BTreeSet<String>>,
 }
 
 /// Light or dark.
@@ -318,6 +166,14 @@ pub struct State {
     pub sort: SortKey,
     /// Chains picked in the story, when some are.
     pub pick: Option<Pick>,
+    /// The page of the chain list shown, as the worker sent it.
+    pub kept: Option<Rc<ChainPage>>,
+    /// The page of the suppressed chains shown.
+    pub suppressed: Option<Rc<ChainPage>>,
+    /// The chain whose card is open: its list and id.
+    pub open: Option<(ListKind, String)>,
+    /// That chain, once the worker sent it.
+    pub open_chain: Option<Rc<Chain>>,
     /// Event whose fields are open: (chain id, event id).
     pub selected: Option<(String, String)>,
     /// The selected event's chain with its evidence, once the worker sent it.
@@ -361,6 +217,10 @@ impl Default for State {
             filter_field: FilterField::Any,
             sort: SortKey::Time,
             pick: None,
+            kept: None,
+            suppressed: None,
+            open: None,
+            open_chain: None,
             selected: None,
             evidence: None,
             evidence_seq: 0,
@@ -408,6 +268,8 @@ pub enum Action {
     SetSort(SortKey),
     /// Chains picked in the story (or none).
     Pick(Option<Pick>),
+    /// Open or close a chain's card.
+    Open(Option<(ListKind, String)>),
     /// Open or close an event's fields.
     Select(Option<(String, String)>),
     /// Theme.
@@ -476,10 +338,14 @@ impl State {
                 if r.evidence_complete {
                     self.evidence_seq = r.seq;
                 }
-                // Chain ids are numbered per result: an open event's dialog would name
-                // another chain, so it closes.
+                // Chain ids are numbered per result: an open card or event's dialog would
+                // name another chain, so they close; the lists ask for their pages again.
                 self.selected = None;
                 self.evidence = None;
+                self.open = None;
+                self.open_chain = None;
+                self.kept = None;
+                self.suppressed = None;
                 self.result = Some(Rc::new(*r));
             }
             FromWorker::EvidenceReady { seq } => {
@@ -488,15 +354,40 @@ impl State {
                 }
                 self.evidence_seq = seq;
             }
-            FromWorker::Evidence { seq, chain } => {
-                let wanted = self
-                    .selected
-                    .as_ref()
-                    .is_some_and(|(id, _)| *id == chain.id);
-                if seq != self.seq || !wanted {
+            FromWorker::Chains(page) => {
+                if page.seq != self.seq {
                     return false;
                 }
-                self.evidence = Some(Rc::new(*chain));
+                let page = Some(Rc::new(*page));
+                match page.as_ref().map(|p| p.query.list) {
+                    Some(ListKind::Suppressed) => self.suppressed = page,
+                    _ => self.kept = page,
+                }
+            }
+            FromWorker::Chain {
+                seq,
+                chain,
+                evidence,
+            } => {
+                if seq != self.seq {
+                    return false;
+                }
+                if evidence {
+                    let wanted = self
+                        .selected
+                        .as_ref()
+                        .is_some_and(|(id, _)| *id == chain.id);
+                    if !wanted {
+                        return false;
+                    }
+                    self.evidence = Some(Rc::new(*chain));
+                } else {
+                    let wanted = self.open.as_ref().is_some_and(|(_, id)| *id == chain.id);
+                    if !wanted {
+                        return false;
+                    }
+                    self.open_chain = Some(Rc::new(*chain));
+                }
             }
             FromWorker::Failed { seq, message } => {
                 if seq != 0 && seq != self.seq {
@@ -553,6 +444,10 @@ impl Reducible for State {
                 s.selected = None;
                 s.evidence = None;
                 s.pick = None;
+                s.open = None;
+                s.open_chain = None;
+                s.kept = None;
+                s.suppressed = None;
             }
             Action::Worker(message) => {
                 if !s.hear(message) {
@@ -575,6 +470,12 @@ impl Reducible for State {
             Action::SetFilterField(f) => s.filter_field = f,
             Action::SetSort(k) => s.sort = k,
             Action::Pick(p) => s.pick = p,
+            Action::Open(open) => {
+                if s.open != open {
+                    s.open_chain = None;
+                }
+                s.open = open;
+            }
             Action::Select(sel) => {
                 if s.selected.as_ref().map(|x| &x.0) != sel.as_ref().map(|x| &x.0) {
                     s.evidence = None;
@@ -619,35 +520,6 @@ impl Reducible for State {
     }
 }
 
-/// Indices of the chains that pass the filter, in the chosen order (stable: ties keep
-/// start-time order).
-pub fn visible_chains(
-    chains: &[Chain],
-    filter: &str,
-    field: FilterField,
-    sort: SortKey,
-    pick: Option<&Pick>,
-) -> Vec<usize> {
-    let needle = filter.trim().to_lowercase();
-    let mut out: Vec<usize> = (0..chains.len())
-        .filter(|&i| pick.is_none_or(|p| p.chains.contains(&chains[i].id)))
-        .filter(|&i| field.matches(&chains[i], &needle))
-        .collect();
-    let first = |v: &[String]| v.first().cloned().unwrap_or_default().to_lowercase();
-    match sort {
-        SortKey::Time => {}
-        SortKey::Device => out.sort_by_key(|&i| chains[i].device_name.to_lowercase()),
-        SortKey::Account => out.sort_by_key(|&i| first(&chains[i].accounts)),
-        SortKey::SourceIp => out.sort_by_key(|&i| first(&chains[i].remote_ips)),
-        SortKey::FileName => out.sort_by_key(|&i| chains[i].file_name.to_lowercase()),
-        SortKey::Events => out.sort_by_key(|&i| {
-            let c = &chains[i];
-            std::cmp::Reverse(c.connections.len() + c.logons.len() + c.writes.len() + 1)
-        }),
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -664,9 +536,8 @@ mod tests {
             tolerance: 5,
             evidence_complete: true,
             evidence_errors: vec![],
-            chains: vec![],
+            stats: Default::default(),
             near_misses: vec![],
-            suppressed: vec![],
             allowlist: None,
             story: Default::default(),
             from_report: None,
@@ -702,9 +573,10 @@ mod tests {
             ..State::default()
         });
         let reply = |seq: u32, id: &str| {
-            s.clone().reduce(Action::Worker(FromWorker::Evidence {
+            s.clone().reduce(Action::Worker(FromWorker::Chain {
                 seq,
                 chain: chain(id),
+                evidence: true,
             }))
         };
         let stale = reply(3, "c2");
@@ -724,5 +596,50 @@ mod tests {
             closed.evidence.is_none(),
             "closing the dialog lets the chain go"
         );
+        // A card's chain (without evidence) is kept only for the card asked for.
+        let card = |open: &str, id: &str| {
+            let s = Rc::new(State {
+                seq: 4,
+                phase: Phase::Results,
+                open: Some((ListKind::Kept, open.into())),
+                ..State::default()
+            });
+            s.reduce(Action::Worker(FromWorker::Chain {
+                seq: 4,
+                chain: chain(id),
+                evidence: false,
+            }))
+            .open_chain
+            .clone()
+        };
+        assert!(
+            card("c1", "c2").is_none(),
+            "another card's chain is dropped"
+        );
+        assert_eq!(card("c2", "c2").map(|c| c.id.clone()), Some("c2".into()));
+    }
+
+    #[test]
+    fn pages_of_another_result_are_dropped_and_a_result_clears_the_lists() {
+        let s = Rc::new(State {
+            seq: 4,
+            phase: Phase::Results,
+            ..State::default()
+        });
+        let page = |seq: u32, list: ListKind| {
+            Action::Worker(FromWorker::Chains(Box::new(ChainPage {
+                seq,
+                query: crate::protocol::ChainQuery {
+                    list,
+                    ..Default::default()
+                },
+                ..Default::default()
+            })))
+        };
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(page(3, ListKind::Kept))));
+        let kept = s.clone().reduce(page(4, ListKind::Kept));
+        assert!(kept.kept.is_some() && kept.suppressed.is_none());
+        let both = kept.reduce(page(4, ListKind::Suppressed));
+        assert!(both.kept.is_some() && both.suppressed.is_some());
     }
 }

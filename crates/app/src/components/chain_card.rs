@@ -3,51 +3,19 @@
 use super::chain_timeline::{events, lane, ChainTimeline, LANES};
 use crate::format;
 use crate::hooks::use_worker::AppContext;
-use crate::protocol::ResultView;
 use crate::state::Shared;
-use copyexec_core::chains::Event;
+use copyexec_core::chains::{Chain, Event};
 use copyexec_core::schema::Table;
 use yew::prelude::*;
 
 /// Properties.
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The result.
-    pub result: Shared<ResultView>,
-    /// Index of the chain in it.
-    pub index: usize,
-    /// A chain the allowlist suppressed (shown again from its section).
+    /// The chain, as the worker sent it for its card.
+    pub chain: Shared<Chain>,
+    /// A chain the allowlist suppressed.
     #[prop_or_default]
     pub suppressed: bool,
-}
-
-impl PartialEq for Props {
-    /// A card shows the same thing when its chain is the same apart from the evidence rows
-    /// (those only appear in the event dialog): when the evidence arrives, or the tolerance
-    /// changes without changing this chain, the card is not drawn again.
-    fn eq(&self, other: &Self) -> bool {
-        if self.suppressed != other.suppressed {
-            return false;
-        }
-        if self.result == other.result && self.index == other.index {
-            return true;
-        }
-        let (Some(a), Some(b)) = (
-            self.result.chains.get(self.index),
-            other.result.chains.get(other.index),
-        ) else {
-            return false;
-        };
-        self.result.tolerance == other.result.tolerance
-            && a.id == b.id
-            && a.rows == b.rows
-            && a.notes == b.notes
-            && a.set_aside == b.set_aside
-            && a.suppressed_by == b.suppressed_by
-            && a.start.id == b.start.id
-            && a.start.offset_ticks == b.start.offset_ticks
-            && a.start.key == b.start.key
-    }
 }
 
 /// A key value of an event.
@@ -98,7 +66,24 @@ pub fn describe(e: &Event) -> String {
 pub fn chain_card(props: &Props) -> Html {
     let ctx = use_context::<AppContext>().expect("app context");
     let hovered = use_state(|| None::<String>);
-    let chain = &props.result.chains[props.index];
+    let card_ref = use_node_ref();
+    {
+        // Brought into view when it opens (it draws below the list).
+        let card_ref = card_ref.clone();
+        use_effect_with(props.chain.id.clone(), move |_| {
+            if let Some(el) = card_ref.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let chain = &*props.chain;
+    let allowlist = ctx.state.result.as_ref().and_then(|r| r.allowlist.clone());
+    let tolerance = ctx
+        .state
+        .result
+        .as_ref()
+        .map(|r| r.tolerance)
+        .unwrap_or_default();
     let open = {
         let ctx = ctx.clone();
         let chain_id = chain.id.clone();
@@ -114,9 +99,7 @@ pub fn chain_card(props: &Props) -> Html {
         .and_then(|id| all.iter().find(|e| &e.id == id).copied());
     let event_count = all.len();
     let reason = |rule: &str| -> String {
-        props
-            .result
-            .allowlist
+        allowlist
             .as_ref()
             .and_then(|a| a.rules.iter().find(|r| r.id == rule))
             .map(|r| r.reason.clone())
@@ -125,25 +108,25 @@ pub fn chain_card(props: &Props) -> Html {
     let testid = if props.suppressed {
         "suppressed-chain-card"
     } else {
-        "chain"
+        "chain-card"
     };
     html! {
-        <article class={classes!("chain", props.suppressed.then_some("chain-suppressed"))} data-testid={testid} id={format!("chain-{}", chain.id)} tabindex="-1"
+        <article class={classes!("chain", props.suppressed.then_some("chain-suppressed"))} data-testid={testid} id={format!("chain-{}", chain.id)} tabindex="-1" ref={card_ref}
             data-chain-id={chain.id.clone()} aria-labelledby={format!("chain-{}-title", chain.id)}>
             <header class="chain-head">
                 <div class="chain-title-row">
                     <span class="chain-id">{ chain.id.clone() }</span>
                     <h3 id={format!("chain-{}-title", chain.id)} class="chain-title">
-                        <span class="chain-file" data-testid="chain-file">{ chain.file_name.clone() }</span>
+                        <span class="chain-file">{ chain.file_name.clone() }</span>
                         <span class="chain-on">{ " on " }</span>
-                        <span class="chain-device" data-testid="chain-device">{ chain.device_name.clone() }</span>
+                        <span class="chain-device">{ chain.device_name.clone() }</span>
                     </h3>
                     <span class="chain-time">{ format::stamp_short(&chain.start.timestamp) }</span>
                 </div>
                 <dl class="chain-facts">
-                    <div><dt>{ "Path" }</dt><dd class="mono" data-testid="chain-path">{ chain.folder_path.clone() }</dd></div>
-                    <div><dt>{ "From" }</dt><dd class="mono" data-testid="chain-ips">{ chain.remote_ips.join(", ") }</dd></div>
-                    <div><dt>{ "Account" }</dt><dd class="mono" data-testid="chain-accounts">{ chain.accounts.join(", ") }</dd></div>
+                    <div><dt>{ "Path" }</dt><dd class="mono">{ chain.folder_path.clone() }</dd></div>
+                    <div><dt>{ "From" }</dt><dd class="mono">{ chain.remote_ips.join(", ") }</dd></div>
+                    <div><dt>{ "Account" }</dt><dd class="mono">{ chain.accounts.join(", ") }</dd></div>
                     <div><dt>{ "Device id" }</dt><dd class="mono">{ chain.device_id.clone() }</dd></div>
                     if !chain.sha256.is_empty() {
                         <div><dt>{ "SHA256" }</dt><dd class="mono hash">{ chain.sha256.clone() }</dd></div>
@@ -179,7 +162,7 @@ pub fn chain_card(props: &Props) -> Html {
                     </ul>
                 }
             </header>
-            <ChainTimeline result={props.result.clone()} index={props.index} on_open={open.clone()} on_hover={on_hover} />
+            <ChainTimeline chain={props.chain.clone()} tolerance={tolerance} on_open={open.clone()} on_hover={on_hover} />
             <div class="hover-detail" aria-live="polite">
                 if let Some(e) = focus_event {
                     <span class="hover-title">{ format!("{} {} · {}", LANES[lane(e.table)], e.id, format::offset(e.offset_ticks)) }</span>

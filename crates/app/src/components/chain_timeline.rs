@@ -3,7 +3,6 @@
 //! shows their key fields, Enter or a click opens every original field.
 
 use crate::format;
-use crate::protocol::ResultView;
 use crate::state::Shared;
 use copyexec_core::chains::{Chain, Event};
 use copyexec_core::schema::Table;
@@ -74,10 +73,10 @@ fn tick_label(t: f64, step: f64) -> String {
 /// Properties.
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The result holding the chain.
-    pub result: Shared<ResultView>,
-    /// The chain's index in it.
-    pub index: usize,
+    /// The chain.
+    pub chain: Shared<Chain>,
+    /// `ToleranceInSeconds` of its result (the window drawn).
+    pub tolerance: i64,
     /// An event was chosen (its id).
     pub on_open: Callback<String>,
     /// The event under the pointer or focus changed.
@@ -94,8 +93,8 @@ const AXIS_H: f64 = 30.0;
 /// The timeline.
 #[function_component(ChainTimeline)]
 pub fn chain_timeline(props: &Props) -> Html {
-    let chain = &props.result.chains[props.index];
-    let tolerance = props.result.tolerance;
+    let chain = &*props.chain;
+    let tolerance = props.tolerance;
     let tol = tolerance * TICKS_PER_SECOND;
     let all = events(chain);
     let lo = all.iter().map(|e| e.offset_ticks).min().unwrap_or(0).min(0) as f64;

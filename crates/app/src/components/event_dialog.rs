@@ -25,17 +25,10 @@ pub fn event_dialog() -> Html {
     let Some((chain_id, event_id)) = selected else {
         return html! {};
     };
-    let result = ctx.state.result.clone();
-    // The chain with its evidence once the worker sent it; meanwhile, its key fields.
+    // The chain with its evidence once the worker sent it; meanwhile, its card's key fields.
     let with_evidence = ctx.state.evidence.clone().filter(|c| c.id == chain_id);
-    let chain = with_evidence.as_deref().or_else(|| {
-        result.as_ref().and_then(|r| {
-            r.chains
-                .iter()
-                .chain(&r.suppressed)
-                .find(|c| c.id == chain_id)
-        })
-    });
+    let card = ctx.state.open_chain.clone().filter(|c| c.id == chain_id);
+    let chain = with_evidence.as_deref().or(card.as_deref());
     let event: Option<&Event> = chain.and_then(|c| {
         c.connections
             .iter()

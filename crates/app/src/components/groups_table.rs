@@ -2,11 +2,11 @@
 //! name) as one row, the groups that touched the fewest hosts first. A row lists its chains.
 
 use crate::hooks::use_worker::AppContext;
-use crate::state::{Action, Pick, Shared};
+use crate::protocol::{Pick, Picked};
+use crate::state::{Action, Shared};
 use copyexec_core::story::graph::thousands;
 use copyexec_core::story::groups::Group;
 use copyexec_core::story::spread::Spread;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// Groups shown before "show all": a fleet has a handful, a worm thousands.
@@ -55,7 +55,7 @@ pub fn groups_table() -> Html {
             let ctx = ctx.clone();
             let pick = Pick {
                 label: label.clone(),
-                chains: Rc::new(g.chains.iter().cloned().collect()),
+                picked: Picked::Group(g.id.clone()),
             };
             Callback::from(move |_: MouseEvent| ctx.dispatch(Action::Pick(Some(pick.clone()))))
         };

@@ -3,7 +3,7 @@
 pub mod allowlist_panel;
 pub mod app;
 pub mod chain_card;
-pub mod chain_list;
+pub mod chain_table;
 pub mod chain_timeline;
 pub mod drop_zone;
 pub mod event_dialog;
@@ -21,5 +21,4 @@ pub mod results;
 pub mod rows_table;
 pub mod spread_graph;
 pub mod summary;
-pub mod suppressed_chains;
 pub mod toolbar;

@@ -4,12 +4,12 @@
 
 use super::chain_timeline::nice_step;
 use crate::hooks::use_worker::AppContext;
-use crate::state::{visible_chains, Shared};
+use crate::protocol::{ListKind, MAX_LANES};
 use copyexec_core::time::{Ticks, TICKS_PER_SECOND};
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AddEventListenerOptions, HtmlElement, WheelEvent};
+use web_sys::{AddEventListenerOptions, WheelEvent};
 use yew::prelude::*;
 
 const W: f64 = 1000.0;
@@ -116,58 +116,23 @@ fn chain_at(target: Option<web_sys::EventTarget>) -> Option<String> {
         .get_attribute("data-chain-id")
 }
 
-fn go_to_chain(id: &str) {
-    let el = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(&format!("chain-{id}")))
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
-    if let Some(el) = el {
-        el.scroll_into_view();
-        let _ = el.focus();
-    }
-}
-
-/// Devices from which on the timeline (a lane each) is left out, as in the report: the
-/// spread and the groups tell the story at any scale, thousands of lanes do not.
-const MAX_LANES: usize = 60;
-
 /// The overview.
 #[function_component(Overview)]
 pub fn overview() -> Html {
     let ctx = use_context::<AppContext>().expect("app context");
     let state = &ctx.state;
     let svg_ref = use_node_ref();
-    let shared = state.result.clone().map(Shared);
-    let indices = use_memo(
-        (
-            shared.clone(),
-            state.filter.clone(),
-            state.filter_field,
-            state.pick.clone(),
-        ),
-        |(r, filter, field, pick)| {
-            r.as_ref()
-                .map(|r| {
-                    visible_chains(
-                        &r.chains,
-                        filter,
-                        *field,
-                        crate::state::SortKey::Time,
-                        pick.as_ref(),
-                    )
-                })
-                .unwrap_or_default()
-        },
-    );
-    // The full range of all chains (not only the visible ones, so filtering does not rescale).
+    let result = state.result.clone();
+    // The worker sends the marks of the chains the list matches (filter and pick), in time
+    // order, with the list's pages, while the overview draws lanes.
+    let marks = state.kept.as_ref().and_then(|p| p.marks.clone());
+    // The full range of all chains (not only the matched ones, so filtering does not rescale).
     let full = {
-        let chains = shared.as_ref().map(|r| &r.chains[..]).unwrap_or(&[]);
-        let lo = chains
-            .iter()
-            .flat_map(|c| c.connections.iter().map(|e| e.ticks))
-            .min()
-            .unwrap_or(0) as f64;
-        let hi = chains.iter().map(|c| c.start.ticks).max().unwrap_or(0) as f64;
+        let (lo, hi) = result
+            .as_ref()
+            .and_then(|r| r.stats.span)
+            .map(|(a, b)| (a as f64, b as f64))
+            .unwrap_or((0.0, 0.0));
         let pad = ((hi - lo) * 0.03).max(30.0 * TICKS_PER_SECOND as f64);
         View {
             lo: lo - pad,
@@ -203,7 +168,7 @@ pub fn overview() -> Html {
         let svg_ref = svg_ref.clone();
         let view = view.clone();
         let cells = cells.clone();
-        use_effect_with(shared.clone(), move |_| {
+        use_effect_with(result.as_ref().map(|r| r.seq), move |_| {
             let target = svg_ref.cast::<web_sys::Element>();
             let closure = target.as_ref().map(|el| {
                 let el2 = el.clone();
@@ -237,31 +202,32 @@ pub fn overview() -> Html {
             }
         });
     }
-    let Some(result) = shared else {
+    let Some(result) = result else {
         return html! {};
     };
-    if result.chains.is_empty() {
+    let stats = &result.stats;
+    if stats.chains == 0 {
         return html! {};
     }
-    let devices: std::collections::BTreeSet<&str> =
-        result.chains.iter().map(|c| c.device_id.as_str()).collect();
-    if devices.len() > MAX_LANES {
+    if !stats.lanes {
         return html! {
             <section class="overview" aria-label="Timeline">
                 <p class="muted small">{ format!(
                     "The chains touch {} devices, too many for a lane each (at most {MAX_LANES}): the spread and the files above tell where they went.",
-                    crate::format::count(devices.len() as u64)) }</p>
+                    crate::format::count(stats.devices as u64)) }</p>
             </section>
         };
     }
+    let marks = marks.unwrap_or_default();
+    let ctx_open = ctx.clone();
+    let go_to_chain = move |id: &str| ctx_open.open_chain(Some((ListKind::Kept, id.to_string())));
     let v = *view;
     let plot_w = W - LEFT - RIGHT;
     let x = move |t: f64| LEFT + (t - v.lo) / (v.hi - v.lo) * plot_w;
     // Lanes: devices in order of their first chain.
     let mut lanes: Vec<(String, String)> = Vec::new();
     let mut lane_of: BTreeMap<String, usize> = BTreeMap::new();
-    for &i in indices.iter() {
-        let c = &result.chains[i];
+    for c in marks.iter() {
         if !lane_of.contains_key(&c.device_id) {
             lane_of.insert(c.device_id.clone(), lanes.len());
             let name = if c.device_name.is_empty() {
@@ -292,11 +258,14 @@ pub fn overview() -> Html {
         let view = view.clone();
         Callback::from(move |_: MouseEvent| view.set(full))
     };
-    let on_click = Callback::from(|e: MouseEvent| {
-        if let Some(id) = chain_at(e.target()) {
-            go_to_chain(&id);
-        }
-    });
+    let on_click = {
+        let go_to_chain = go_to_chain.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = chain_at(e.target()) {
+                go_to_chain(&id);
+            }
+        })
+    };
     let on_key = {
         let view = view.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -357,7 +326,7 @@ pub fn overview() -> Html {
     };
     let zoomed = v != full;
     // Chain ids beside the markers while they can be read.
-    let labels = indices.len() <= 60;
+    let labels = marks.len() <= 60;
     html! {
         <section class="overview panel" aria-labelledby="overview-title">
             <div class="panel-head">
@@ -406,14 +375,11 @@ pub fn overview() -> Html {
                         }
                     }) }
                     <g clip-path="url(#overview-clip)">
-                        { for indices.iter().filter(|_| *ready).map(|&i| {
-                            let c = &result.chains[i];
+                        { for marks.iter().filter(|_| *ready).map(|c| {
                             let lane = lane_of[&c.device_id];
                             let cy = TOP + LANE_H * (lane as f64 + 0.5);
-                            let first = c.connections.iter().map(|e| e.ticks).min().unwrap_or(c.start.ticks) as f64;
-                            let (x0, x1) = (x(first), x(c.start.ticks as f64));
-                            let label = format!("Chain {}: {} on {} from {} at {}", c.id, c.file_name, c.device_name,
-                                c.remote_ips.join(", "), crate::format::stamp_short(&c.start.timestamp));
+                            let (x0, x1) = (x(c.first as f64), x(c.start as f64));
+                            let label = c.title.clone();
                             // Only what is visible at this zoom is drawn (hundreds of chains
                             // stay cheap); the title is the marker's tooltip and accessible name.
                             let visible = x1 >= LEFT - 10.0 && x0 <= W - RIGHT + 10.0;

@@ -3,41 +3,20 @@
 //! filters the chain list to its chains.
 
 use crate::hooks::use_worker::AppContext;
-use crate::state::{Action, Pick, Shared};
+use crate::protocol::{Pick, Picked};
+use crate::state::{Action, Shared};
 use copyexec_core::story::graph::geometry::{arrow, corner, size, BOX_H, BOX_W};
 use copyexec_core::story::graph::{self, thousands, Graph};
-use copyexec_core::story::spread::Spread;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Chains of the moves touching any of `hosts` (as source or target).
-fn chains_of_hosts(spread: &Spread, hosts: &[String]) -> BTreeSet<String> {
-    let hosts: BTreeSet<&str> = hosts.iter().map(String::as_str).collect();
-    spread
-        .moves
+/// The hosts a node of the picture stands for.
+fn hosts_of(g: &Graph, id: &str) -> Vec<String> {
+    g.nodes
         .iter()
-        .filter(|m| hosts.contains(m.from.as_str()) || hosts.contains(m.to.as_str()))
-        .flat_map(|m| m.chains.iter().cloned())
-        .collect()
-}
-
-/// Chains of the moves an edge stands for.
-fn chains_of_edge(spread: &Spread, g: &Graph, from: &str, to: &str) -> BTreeSet<String> {
-    let hosts = |id: &str| -> BTreeSet<String> {
-        g.nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map(|n| n.hosts.iter().cloned().collect())
-            .unwrap_or_default()
-    };
-    let (f, t) = (hosts(from), hosts(to));
-    spread
-        .moves
-        .iter()
-        .filter(|m| f.contains(&m.from) && t.contains(&m.to))
-        .flat_map(|m| m.chains.iter().cloned())
-        .collect()
+        .find(|n| n.id == id)
+        .map(|n| n.hosts.clone())
+        .unwrap_or_default()
 }
 
 fn short_time(first: &str, last: &str) -> String {
@@ -71,12 +50,12 @@ pub fn spread_graph() -> Html {
         return html! {};
     }
     let (width, height) = size(&g);
-    let pick = |label: String, chains: BTreeSet<String>| {
+    let pick = |label: String, picked: Picked| {
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
             ctx.dispatch(Action::Pick(Some(Pick {
                 label: label.clone(),
-                chains: Rc::new(chains.clone()),
+                picked: picked.clone(),
             })))
         })
     };
@@ -87,7 +66,7 @@ pub fn spread_graph() -> Html {
         let a = arrow(&g, e)?;
         let (d, (tx, ty)) = (a.d, a.tip);
         let label = format!("move {} → {}", e.from.trim_start_matches("fold:"), e.to.trim_start_matches("fold:"));
-        let onclick = pick(label.clone(), chains_of_edge(spread, &g, &e.from, &e.to));
+        let onclick = pick(label.clone(), Picked::Move { from: hosts_of(&g, &e.from), to: hosts_of(&g, &e.to) });
         let title = format!(
             "{} → {}: {} chain{}, {}; {}",
             e.from, e.to, thousands(e.chains as u64), if e.chains == 1 { "" } else { "s" },
@@ -110,7 +89,7 @@ pub fn spread_graph() -> Html {
         } else {
             format!("host {}", n.label)
         };
-        let onclick = pick(label.clone(), chains_of_hosts(spread, &n.hosts));
+        let onclick = pick(label.clone(), Picked::Hosts(n.hosts.clone()));
         let classes = classes!(
             "sp-node",
             n.origin.then_some("origin"),

@@ -3,7 +3,6 @@
 use crate::format;
 use crate::hooks::use_worker::AppContext;
 use copyexec_core::time::DateOrder;
-use std::collections::BTreeSet;
 use yew::prelude::*;
 
 /// Why rows were not read, with how many and the fix where there is one: the first error of
@@ -89,28 +88,14 @@ pub fn summary() -> Html {
     let Some(result) = &state.result else {
         return html! {};
     };
-    let chains = &result.chains;
-    let devices: BTreeSet<&str> = chains.iter().map(|c| c.device_id.as_str()).collect();
-    let ips: BTreeSet<&str> = chains
-        .iter()
-        .flat_map(|c| c.remote_ips.iter().map(String::as_str))
-        .collect();
-    let accounts: BTreeSet<String> = chains
-        .iter()
-        .flat_map(|c| c.accounts.iter().map(|a| a.to_lowercase()))
-        .collect();
-    let first = chains
-        .iter()
-        .flat_map(|c| c.connections.iter().map(|e| e.ticks))
-        .min();
-    let last = chains.iter().map(|c| c.start.ticks).max();
-    let span = match (first, last) {
-        (Some(a), Some(b)) => format::span(b - a),
-        _ => "—".into(),
+    let stats = &result.stats;
+    let span = match stats.span {
+        Some((a, b)) => format::span(b - a),
+        None => "—".into(),
     };
     let files = state.inputs.len();
     let t = &result.totals;
-    let suppressed = result.suppressed.len();
+    let suppressed = stats.suppressed;
     html! {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
             data-read-ms={format!("{:.0}", state.read_ms)} data-query-ms={format!("{:.0}", result.query_ms)}
@@ -133,13 +118,13 @@ pub fn summary() -> Html {
                     </ul>
                 </div>
             }
-            <div class={classes!("stat", "stat-main", (chains.is_empty()).then_some("stat-zero"))}>
-                <span class="stat-value" data-testid="chain-count">{ chains.len() }</span>
-                <span class="stat-label">{ if chains.len() == 1 { "chain" } else { "chains" } }</span>
+            <div class={classes!("stat", "stat-main", (stats.chains == 0).then_some("stat-zero"))}>
+                <span class="stat-value" data-testid="chain-count">{ stats.chains }</span>
+                <span class="stat-label">{ if stats.chains == 1 { "chain" } else { "chains" } }</span>
             </div>
-            <div class="stat"><span class="stat-value" data-testid="device-count">{ devices.len() }</span><span class="stat-label">{ "devices" }</span></div>
-            <div class="stat"><span class="stat-value">{ ips.len() }</span><span class="stat-label">{ "source addresses" }</span></div>
-            <div class="stat"><span class="stat-value">{ accounts.len() }</span><span class="stat-label">{ "accounts" }</span></div>
+            <div class="stat"><span class="stat-value" data-testid="device-count">{ stats.devices }</span><span class="stat-label">{ "devices" }</span></div>
+            <div class="stat"><span class="stat-value">{ stats.remote_ips }</span><span class="stat-label">{ "source addresses" }</span></div>
+            <div class="stat"><span class="stat-value">{ stats.accounts }</span><span class="stat-label">{ "accounts" }</span></div>
             <div class="stat"><span class="stat-value">{ span }</span><span class="stat-label">{ "time span" }</span></div>
             if result.allowlist.is_some() {
                 <div class="stat"><span class="stat-value" data-testid="suppressed-count">{ suppressed }</span><span class="stat-label">{ "suppressed" }</span></div>

@@ -1,8 +1,8 @@
 //! Tolerance, filter, sort and downloads.
 
 use crate::hooks::use_worker::AppContext;
-use crate::protocol::DownloadKind;
-use crate::state::{Action, FilterField, SortKey};
+use crate::protocol::{DownloadKind, FilterField, SortKey};
+use crate::state::Action;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

@@ -5,7 +5,7 @@
 //! the tolerance, ask for a download, cancel.
 
 use crate::host::{self, Input};
-use crate::protocol::{DownloadKind, FromWorker, ToWorker};
+use crate::protocol::{ChainQuery, DownloadKind, FromWorker, ListKind, ToWorker};
 use crate::state::{Action, Phase, ReadOptions, Rules, State};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -214,10 +214,29 @@ impl AppContext {
     pub fn select(&self, selected: Option<(String, String)>) {
         let chain = selected.as_ref().map(|(c, _)| c.clone());
         self.dispatch(Action::Select(selected));
-        if let Some(chain) = chain {
-            let seq = self.state.seq;
-            self.post(&ToWorker::Evidence { seq, chain }, None);
+        if let Some(id) = chain {
+            self.ask_chain(id, true);
         }
+    }
+
+    /// Opens a chain's card (or closes it with `None`), asking the worker for the chain.
+    pub fn open_chain(&self, open: Option<(ListKind, String)>) {
+        let id = open.as_ref().map(|(_, id)| id.clone());
+        self.dispatch(Action::Open(open));
+        if let Some(id) = id {
+            self.ask_chain(id, false);
+        }
+    }
+
+    fn ask_chain(&self, id: String, evidence: bool) {
+        let seq = self.state.seq;
+        self.post(&ToWorker::Chain { seq, id, evidence }, None);
+    }
+
+    /// Asks the worker for a page of a chain list of the current result.
+    pub fn query_chains(&self, query: ChainQuery) {
+        let seq = self.state.seq;
+        self.post(&ToWorker::Chains { seq, query }, None);
     }
 
     /// Back to the landing view.
@@ -272,13 +291,17 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
                 }
             };
             match message {
-                FromWorker::Result(mut r) => {
-                    restore_ticks(&mut r.chains);
-                    dispatch.dispatch(Action::Worker(FromWorker::Result(r)))
-                }
-                FromWorker::Evidence { seq, mut chain } => {
-                    restore_ticks(std::slice::from_mut(&mut *chain));
-                    dispatch.dispatch(Action::Worker(FromWorker::Evidence { seq, chain }))
+                FromWorker::Chain {
+                    seq,
+                    mut chain,
+                    evidence,
+                } => {
+                    crate::format::restore_ticks(std::slice::from_mut(&mut *chain));
+                    dispatch.dispatch(Action::Worker(FromWorker::Chain {
+                        seq,
+                        chain,
+                        evidence,
+                    }))
                 }
                 FromWorker::Download { kind } => {
                     let bytes = Reflect::get(&data, &"bytes".into())
@@ -317,23 +340,6 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
     b.worker = Some(worker);
     b.on_message = Some(on_message);
     b.on_error = Some(on_error);
-}
-
-/// Puts back the events' ticks, which the JSON leaves out.
-fn restore_ticks(chains: &mut [copyexec_core::chains::Chain]) {
-    for c in chains {
-        for e in c
-            .connections
-            .iter_mut()
-            .chain(c.logons.iter_mut())
-            .chain(c.writes.iter_mut())
-            .chain(std::iter::once(&mut c.start))
-        {
-            if let Some(t) = crate::format::ticks_of(&e.timestamp) {
-                e.ticks = t;
-            }
-        }
-    }
 }
 
 /// Offers text made on the page (rules, KQL) as a file download.

@@ -8,9 +8,11 @@
 //! asks for one chain's evidence when it shows it.
 
 mod blob_reader;
+mod lists;
 
 use crate::protocol::{
-    DownloadKind, FromWorker, InputView, ReportOrigin, ResultView, StreamView, TableView, ToWorker,
+    ChainQuery, DownloadKind, FromWorker, InputView, ReportOrigin, ResultView, StreamView,
+    TableView, ToWorker,
 };
 use blob_reader::BlobReader;
 use copyexec_core::allowlist::Allowlist;
@@ -26,6 +28,7 @@ use copyexec_report::{
     timesketch_jsonl, InputMeta, ReportMeta,
 };
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use lists::{Lists, Source};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -76,6 +79,22 @@ thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
     /// The chains document of an opened report (instead of a session).
     static OPENED: RefCell<Option<ChainsDocument>> = const { RefCell::new(None) };
+    /// The matches of the page's last chain-list query.
+    static LISTS: RefCell<Lists> = RefCell::new(Lists::default());
+}
+
+/// The chains of the opened report, else of the session, as lists draw them.
+fn with_source<R>(f: impl FnOnce(&Source) -> R) -> Option<R> {
+    OPENED.with(|o| {
+        if let Some(doc) = o.borrow().as_ref() {
+            return Some(f(&Source::document(doc)));
+        }
+        SESSION.with(|s| {
+            s.borrow()
+                .as_ref()
+                .map(|session| f(&Source::results(session.engine.results())))
+        })
+    })
 }
 
 /// Installs the message handler of the worker.
@@ -180,33 +199,30 @@ fn handle(message: ToWorker, data: &JsValue) {
                 }
             });
         }
-        ToWorker::Evidence { seq, chain } => {
-            let opened = OPENED.with(|o| {
-                o.borrow().as_ref().map(|doc| {
-                    doc.chains
-                        .iter()
-                        .chain(&doc.suppressed_chains)
-                        .find(|c| c.id == chain)
-                        .cloned()
+        ToWorker::Chains { seq, query } => chains_page(seq, query),
+        ToWorker::Chain { seq, id, evidence } => {
+            let found = if evidence {
+                // An opened report's chains carry their evidence already.
+                with_opened(|doc| chain_of(doc, &id)).unwrap_or_else(|| {
+                    SESSION.with(|s| {
+                        s.borrow_mut()
+                            .as_mut()
+                            .and_then(|session| chain_evidence(session, &id))
+                    })
                 })
-            });
-            let found = match opened {
-                Some(found) => found,
-                None => SESSION.with(|s| {
-                    s.borrow_mut()
-                        .as_mut()
-                        .and_then(|session| chain_evidence(session, &chain))
-                }),
+            } else {
+                with_source(|source| source.chain(&id).map(without_evidence)).flatten()
             };
             match found {
                 Some(c) => post(
-                    &FromWorker::Evidence {
+                    &FromWorker::Chain {
                         seq,
                         chain: Box::new(c),
+                        evidence,
                     },
                     None,
                 ),
-                None => fail(seq, format!("internal: no chain {chain} in this analysis")),
+                None => fail(seq, format!("internal: no chain {id} in this analysis")),
             }
         }
         ToWorker::Download {
@@ -233,6 +249,41 @@ fn handle(message: ToWorker, data: &JsValue) {
                 }
             });
         }
+    }
+}
+
+fn with_opened<R>(f: impl FnOnce(&ChainsDocument) -> R) -> Option<R> {
+    OPENED.with(|o| o.borrow().as_ref().map(f))
+}
+
+fn chain_of(doc: &ChainsDocument, id: &str) -> Option<copyexec_core::chains::Chain> {
+    doc.chains
+        .iter()
+        .chain(&doc.suppressed_chains)
+        .find(|c| c.id == id)
+        .cloned()
+}
+
+/// A chain for its card: the events' original fields stay here until the dialog asks.
+fn without_evidence(c: &copyexec_core::chains::Chain) -> copyexec_core::chains::Chain {
+    let mut c = c.clone();
+    for e in c
+        .connections
+        .iter_mut()
+        .chain(c.logons.iter_mut())
+        .chain(c.writes.iter_mut())
+        .chain(std::iter::once(&mut c.start))
+    {
+        e.fields = Vec::new();
+    }
+    c
+}
+
+/// A page of a chain list of the latest result.
+fn chains_page(seq: u32, query: ChainQuery) {
+    let page = with_source(|source| LISTS.with(|l| l.borrow_mut().page(seq, source, query)));
+    if let Some(page) = page {
+        post(&FromWorker::Chains(Box::new(page)), None);
     }
 }
 
@@ -291,7 +342,10 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
         },
         None,
     );
-    let t = &doc.totals;
+    let mut doc = doc;
+    // The JSON leaves the events' instants as text; the lists and the overview need them.
+    crate::format::restore_ticks(&mut doc.chains);
+    crate::format::restore_ticks(&mut doc.suppressed_chains);
     let rows = doc
         .chains
         .iter()
@@ -299,14 +353,15 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
         .take(ROWS_SHOWN)
         .map(|r| r.to_vec())
         .collect();
+    let stats = lists::stats(&Source::document(&doc));
+    LISTS.with(|l| l.borrow_mut().reset(seq, &stats));
     let result = ResultView {
         seq,
         tolerance: doc.settings.tolerance_seconds,
         evidence_complete: true,
         evidence_errors: Vec::new(),
-        chains: doc.chains.clone(),
+        stats,
         near_misses: doc.near_misses.clone(),
-        suppressed: doc.suppressed_chains.clone(),
         allowlist: doc.allowlist.clone(),
         story: copyexec_core::story::Story {
             groups: doc.groups.clone(),
@@ -319,7 +374,7 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
             created: meta.created,
             version: doc.tool.version.clone(),
         }),
-        totals: t.clone(),
+        totals: doc.totals.clone(),
         rows,
         memory_bytes: memory_bytes(),
         query_ms: 0.0,
@@ -498,14 +553,15 @@ fn view(seq: u32, session: &Session) -> ResultView {
         .take(ROWS_SHOWN)
         .map(|row| data.project(*row).to_vec())
         .collect();
+    let stats = lists::stats(&Source::results(r));
+    LISTS.with(|l| l.borrow_mut().reset(seq, &stats));
     ResultView {
         seq,
         tolerance: engine.settings().tolerance_seconds,
         evidence_complete: engine.evidence_complete(Some(&chain_ids(engine))),
         evidence_errors: engine.evidence_errors().to_vec(),
-        chains: r.chains.clone(),
+        stats,
         near_misses: r.near_misses.clone(),
-        suppressed: r.suppressed.clone(),
         allowlist: r.allowlist.clone(),
         story: r.story.clone(),
         from_report: None,
