@@ -73,6 +73,12 @@ pub fn stamp_short(ts: &str) -> String {
     }
 }
 
+/// `2024-03-11 08:00:14` from `2024-03-11T08:00:14.0820530Z`: a table column headed UTC.
+pub fn stamp_seconds(ts: &str) -> String {
+    let t = ts.replacen('T', " ", 1);
+    t.get(..19).unwrap_or(t.trim_end_matches('Z')).to_string()
+}
+
 /// Milliseconds as `420 ms` or `3.2 s`.
 pub fn millis(ms: f64) -> String {
     if ms < 1000.0 {
@@ -95,6 +101,11 @@ mod tests {
             stamp_short("2024-03-11T08:00:14.0820530Z"),
             "2024-03-11 08:00:14.082 UTC"
         );
+        assert_eq!(
+            stamp_seconds("2024-03-11T08:00:14.0820530Z"),
+            "2024-03-11 08:00:14"
+        );
+        assert_eq!(stamp_seconds("2024-03-11T08:00:14Z"), "2024-03-11 08:00:14");
     }
 }
 

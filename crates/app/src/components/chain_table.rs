@@ -144,8 +144,11 @@ pub fn chain_table(props: &Props) -> Html {
         Some(p) => (p.matched, p.query.offset, &p.rows),
         None => (0, 0, &[]),
     };
-    let from = first.saturating_sub(DRAWN_AROUND).max(offset);
-    let to = (*first + IN_VIEW + DRAWN_AROUND).min(offset + rows.len());
+    // A list that shrank, or rows a little taller than ROW_H, must not leave the view past
+    // the last row.
+    let first_row = (*first).min(matched.saturating_sub(IN_VIEW));
+    let from = first_row.saturating_sub(DRAWN_AROUND).max(offset);
+    let to = (first_row + IN_VIEW + DRAWN_AROUND).min(offset + rows.len());
     let drawn = if from < to {
         &rows[from - offset..to - offset]
     } else {
@@ -162,6 +165,7 @@ pub fn chain_table(props: &Props) -> Html {
     }
     let on_scroll = {
         let first = first.clone();
+        let last_first = matched.saturating_sub(IN_VIEW);
         Callback::from(move |e: Event| {
             let Some(el) = e
                 .target()
@@ -169,7 +173,7 @@ pub fn chain_table(props: &Props) -> Html {
             else {
                 return;
             };
-            let row = (el.scroll_top() as f64 / ROW_H).floor().max(0.0) as usize;
+            let row = ((el.scroll_top() as f64 / ROW_H).floor().max(0.0) as usize).min(last_first);
             if row != *first {
                 first.set(row);
             }
@@ -179,7 +183,7 @@ pub fn chain_table(props: &Props) -> Html {
         return html! {};
     };
     // Rows asked for and not shown yet (a hook for tests and a cue for the styles).
-    let pending = !(same_list(&page.query, &base) && covers(&page, *first));
+    let pending = !(same_list(&page.query, &base) && covers(&page, first_row));
     let open_id = state
         .open
         .as_ref()
@@ -190,6 +194,7 @@ pub fn chain_table(props: &Props) -> Html {
         .clone()
         .filter(|c| open_id.as_deref() == Some(c.id.as_str()));
     let suppressed = list == ListKind::Suppressed;
+    let columns = "8";
     let row_testid = if suppressed {
         "suppressed-chain"
     } else {
@@ -226,7 +231,7 @@ pub fn chain_table(props: &Props) -> Html {
                 class={classes!("chain-row", open.then_some("open"))} aria-expanded={open.to_string()}
                 onclick={toggle(&r.id).reform(|_: MouseEvent| ())} onkeydown={on_key(&r.id)}>
                 <td class="chain-id-cell"><span class="chain-id">{ r.id.clone() }</span></td>
-                <td class="nowrap">{ format::stamp_short(&r.start) }</td>
+                <td class="nowrap" title={format::stamp_short(&r.start)}>{ format::stamp_seconds(&r.start) }</td>
                 <td data-testid="chain-device" title={r.device_name.clone()}>{ r.device_name.clone() }</td>
                 <td class="mono" data-testid="chain-file" title={r.file_name.clone()}>{ r.file_name.clone() }</td>
                 <td class="mono" data-testid="chain-path" title={r.folder_path.clone()}>{ r.folder_path.clone() }</td>
@@ -301,9 +306,10 @@ pub fn chain_table(props: &Props) -> Html {
                             else { <th scope="col" class="num col-events">{ "Events" }</th> }
                         </tr></thead>
                         <tbody>
-                            <tr class="spacer" ref={top_ref} aria-hidden="true"></tr>
+                            // A row without cells takes no height: the spacer is a cell.
+                            <tr class="spacer" aria-hidden="true"><td ref={top_ref} colspan={columns}></td></tr>
                             { for body }
-                            <tr class="spacer" ref={bottom_ref} aria-hidden="true"></tr>
+                            <tr class="spacer" aria-hidden="true"><td ref={bottom_ref} colspan={columns}></td></tr>
                         </tbody>
                     </table>
                 </div>
