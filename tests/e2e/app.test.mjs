@@ -209,6 +209,14 @@ for (const url of urls) {
       const shown = await page.$$eval('[data-testid=near-miss]', (els) => els.map((e) => e.dataset.nearId));
       assert.deepEqual(shown, near.map((m) => m.id));
       await page.screenshot({ path: artifact(`${name}-sample.png`), fullPage: false });
+      // The query rows cross from the worker when their table opens: the CLI's rows.
+      await page.click('#rows-title');
+      await page.waitForSelector('[data-testid=rows-table] tbody tr');
+      const cells = await page.$$eval('[data-testid=rows-table] tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      const csv = execFileSync(CLI, ['rows', '-q', ...[...sample.files].sort()], { cwd: sample.dir }).toString('utf8').trim().split(/\r?\n/);
+      assert.equal(cells.length, csv.length - 1, 'one table row per query row');
+      assert.equal(cells[0][0], csv[1].split(',')[0], 'first row, first value');
+      await page.click('#rows-title');
       await page.click('#near-title');
       await page.screenshot({ path: artifact(`${name}-sample-full.png`), fullPage: true });
       // An event's fields, as a responder opens them.

@@ -8,9 +8,11 @@ use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
 use copyexec_core::document::{AllowlistReport, Totals};
+use copyexec_core::identity::IdentityKind;
 use copyexec_core::load::{DateChoice, Format};
 use copyexec_core::near_miss::NearMiss;
-use copyexec_core::story::Story;
+use copyexec_core::story::graph::Graph;
+use copyexec_core::story::spread::SpreadNote;
 use copyexec_core::time::DateOrder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,6 +80,11 @@ pub enum ToWorker {
         id: String,
         /// Send the events' original fields too.
         evidence: bool,
+    },
+    /// The first query rows, for the rows table.
+    Rows {
+        /// Request number of the result.
+        seq: u32,
     },
     /// Produce a download of the current results.
     Download {
@@ -178,6 +185,13 @@ pub enum FromWorker {
     },
     /// A page of chains, as asked.
     Chains(Box<ChainPage>),
+    /// The first query rows, projected (`ROW_COLUMNS` order), as asked.
+    Rows {
+        /// Request number of the result.
+        seq: u32,
+        /// The rows.
+        rows: Vec<Vec<String>>,
+    },
     /// One chain, as asked.
     Chain {
         /// Request number of the result.
@@ -221,16 +235,14 @@ pub struct ResultView {
     /// What each allowlist rule did (absent without rules).
     #[serde(default)]
     pub allowlist: Option<AllowlistReport>,
-    /// Groups and spread, as the CLI and the report show them.
+    /// Groups and spread, as the CLI and the report show them, shaped for the first screen.
     #[serde(default)]
-    pub story: Story,
+    pub story: StoryView,
     /// Set when the chains come from an opened report, not from files read.
     #[serde(default)]
     pub from_report: Option<ReportOrigin>,
     /// Count totals.
     pub totals: Totals,
-    /// The first query rows, projected (`ROW_COLUMNS` order).
-    pub rows: Vec<Vec<String>>,
     /// Size of the worker's WebAssembly memory, bytes.
     pub memory_bytes: u64,
     /// Milliseconds spent on rows and chains.
@@ -276,21 +288,67 @@ pub struct Pick {
     pub picked: Picked,
 }
 
-/// How picked chains are found.
+/// How picked chains are found (the worker resolves the picture's ids with its graph).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Picked {
-    /// The chains of the moves into or out of any of these hosts (a host, or a fold).
-    Hosts(Vec<String>),
-    /// The chains of the moves from any of `from` to any of `to` (an arrow of the picture).
-    Move {
-        /// Source hosts.
-        from: Vec<String>,
-        /// Target hosts.
-        to: Vec<String>,
+    /// The chains of the moves into or out of the hosts of a node of the picture (a host, or
+    /// a fold).
+    Node(String),
+    /// The chains of the moves an arrow of the picture stands for (node ids).
+    Edge {
+        /// Source node.
+        from: String,
+        /// Target node.
+        to: String,
     },
     /// The chains of a group (by id).
     Group(String),
+}
+
+/// The story as the first screen draws it: the folded picture and the files rarest first,
+/// without the chain-id lists and host records behind them (those stay in the worker).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoryView {
+    /// The spread, folded and laid out.
+    pub graph: Graph,
+    /// Origins.
+    pub origins: usize,
+    /// Hosts.
+    pub hosts: usize,
+    /// Moves.
+    pub moves: usize,
+    /// What the spread could not settle.
+    pub notes: Vec<SpreadNote>,
+    /// The files, rarest first.
+    pub groups: Vec<GroupRow>,
+}
+
+/// A group as its row shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    /// Group id.
+    pub id: String,
+    /// File name.
+    pub file_name: String,
+    /// What identifies the file.
+    pub identity: IdentityKind,
+    /// Its value.
+    pub key: String,
+    /// Chains.
+    pub chains: usize,
+    /// The source hosts: a host's name, or how many.
+    pub from: String,
+    /// The target hosts: a host's name, or how many.
+    pub to: String,
+    /// First process start (exact).
+    pub first: String,
+    /// Last process start (exact).
+    pub last: String,
+    /// Accounts.
+    pub accounts: Vec<String>,
+    /// Its chains are suppressed chains.
+    pub suppressed: bool,
 }
 
 /// Which chains to list, in which order, and which of them to send.

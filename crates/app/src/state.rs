@@ -166,6 +166,8 @@ pub struct State {
     pub sort: SortKey,
     /// Chains picked in the story, when some are.
     pub pick: Option<Pick>,
+    /// The first query rows, once the rows table asked for them.
+    pub rows: Option<Rc<Vec<Vec<String>>>>,
     /// The page of the chain list shown, as the worker sent it.
     pub kept: Option<Rc<ChainPage>>,
     /// The page of the suppressed chains shown.
@@ -217,6 +219,7 @@ impl Default for State {
             filter_field: FilterField::Any,
             sort: SortKey::Time,
             pick: None,
+            rows: None,
             kept: None,
             suppressed: None,
             open: None,
@@ -346,6 +349,7 @@ impl State {
                 self.open_chain = None;
                 self.kept = None;
                 self.suppressed = None;
+                self.rows = None;
                 self.result = Some(Rc::new(*r));
             }
             FromWorker::EvidenceReady { seq } => {
@@ -363,6 +367,12 @@ impl State {
                     Some(ListKind::Suppressed) => self.suppressed = page,
                     _ => self.kept = page,
                 }
+            }
+            FromWorker::Rows { seq, rows } => {
+                if seq != self.seq {
+                    return false;
+                }
+                self.rows = Some(Rc::new(rows));
             }
             FromWorker::Chain {
                 seq,
@@ -448,6 +458,7 @@ impl Reducible for State {
                 s.open_chain = None;
                 s.kept = None;
                 s.suppressed = None;
+                s.rows = None;
             }
             Action::Worker(message) => {
                 if !s.hear(message) {
@@ -542,7 +553,6 @@ mod tests {
             story: Default::default(),
             from_report: None,
             totals: Default::default(),
-            rows: vec![],
             memory_bytes: 0,
             query_ms: 0.0,
         };

@@ -2,24 +2,15 @@
 //! name) as one row, the groups that touched the fewest hosts first. A row lists its chains.
 
 use crate::hooks::use_worker::AppContext;
-use crate::protocol::{Pick, Picked};
-use crate::state::{Action, Shared};
+use crate::protocol::{GroupRow, Pick, Picked};
+use crate::state::Action;
 use copyexec_core::story::graph::thousands;
-use copyexec_core::story::groups::Group;
-use copyexec_core::story::spread::Spread;
 use yew::prelude::*;
 
 /// Groups shown before "show all": a fleet has a handful, a worm thousands.
 const SHOWN: usize = 100;
 
-fn hosts(spread: &Spread, ids: &[String]) -> String {
-    match ids {
-        [one] => spread.label(one).to_string(),
-        _ => format!("{} hosts", thousands(ids.len() as u64)),
-    }
-}
-
-fn when(g: &Group) -> String {
+fn when(g: &GroupRow) -> String {
     let short = |t: &str| t.get(..16).unwrap_or(t).replace('T', " ");
     if g.first.get(..16) == g.last.get(..16) {
         short(&g.first)
@@ -35,14 +26,13 @@ fn when(g: &Group) -> String {
 pub fn groups_table() -> Html {
     let ctx = use_context::<AppContext>().expect("app context");
     let all = use_state(|| false);
-    let Some(result) = ctx.state.result.clone().map(Shared) else {
+    let Some(result) = ctx.state.result.clone() else {
         return html! {};
     };
     let groups = &result.story.groups;
     if groups.is_empty() {
         return html! {};
     }
-    let spread = &result.story.spread;
     let picked = ctx.state.pick.as_ref().map(|p| p.label.clone());
     let shown = if *all {
         groups.len()
@@ -66,9 +56,9 @@ pub fn groups_table() -> Html {
                 <td class="mono">{ g.file_name.clone() }
                     if g.suppressed { <span class="badge">{ "suppressed" }</span> }
                 </td>
-                <td>{ hosts(spread, &g.sources) }</td>
-                <td>{ hosts(spread, &g.targets) }</td>
-                <td class="num">{ thousands(g.chains.len() as u64) }</td>
+                <td>{ g.from.clone() }</td>
+                <td>{ g.to.clone() }</td>
+                <td class="num">{ thousands(g.chains as u64) }</td>
                 <td class="nowrap">{ when(g) }</td>
                 <td>{ g.accounts.join(", ") }</td>
                 <td class="mono small" title={g.key.clone()}>{ format!("{} {}", g.identity.as_str(), g.key.chars().take(16).collect::<String>()) }</td>

@@ -10,9 +10,21 @@ use yew::prelude::*;
 pub fn rows_table() -> Html {
     let ctx = use_context::<AppContext>().expect("app context");
     let open = use_state(|| false);
+    let seq = ctx.state.result.as_ref().map(|r| r.seq);
+    {
+        // The rows cross from the worker only while the table is open.
+        let ctx = ctx.clone();
+        let missing = ctx.state.rows.is_none();
+        use_effect_with((*open, seq, missing), move |(open, seq, missing)| {
+            if *open && seq.is_some() && *missing {
+                ctx.ask_rows();
+            }
+        });
+    }
     let Some(result) = ctx.state.result.clone() else {
         return html! {};
     };
+    let rows = ctx.state.rows.clone().unwrap_or_default();
     let toggle = {
         let open = open.clone();
         Callback::from(move |e: Event| {
@@ -29,14 +41,14 @@ pub fn rows_table() -> Html {
                     <span class="muted small">{ " the query's project, one row per connection × logon × write × start" }</span>
                 </summary>
                 if *open {
-                    if result.rows.len() < total {
-                        <p class="muted small">{ format!("The first {} rows are shown; the Rows CSV download has all of them.", result.rows.len()) }</p>
+                    if rows.len() < total && ctx.state.rows.is_some() {
+                        <p class="muted small">{ format!("The first {} rows are shown; the Rows CSV download has all of them.", rows.len()) }</p>
                     }
                     <div class="table-scroll" tabindex="0" aria-label="Query rows">
                         <table class="rows-table" data-testid="rows-table">
                             <thead><tr>{ for ROW_COLUMNS.iter().map(|c| html! { <th scope="col">{ *c }</th> }) }</tr></thead>
                             <tbody>
-                                { for result.rows.iter().map(|r| html! {
+                                { for rows.iter().map(|r| html! {
                                     <tr>{ for r.iter().map(|v| html! { <td>{ v.clone() }</td> }) }</tr>
                                 }) }
                             </tbody>

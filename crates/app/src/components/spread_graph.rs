@@ -1,23 +1,13 @@
 //! The spread, drawn first: origins on the left, time left to right, fan-outs folded (the
-//! core's [`graph::layout`], the same picture as the report's). A host or a move picked here
+//! core's [`graph::layout`], laid out in the worker: the same picture as the report's). A host or a move picked here
 //! filters the chain list to its chains.
 
 use crate::hooks::use_worker::AppContext;
 use crate::protocol::{Pick, Picked};
-use crate::state::{Action, Shared};
+use crate::state::Action;
 use copyexec_core::story::graph::geometry::{arrow, corner, size, BOX_H, BOX_W};
-use copyexec_core::story::graph::{self, thousands, Graph};
-use std::rc::Rc;
+use copyexec_core::story::graph::{self, thousands};
 use yew::prelude::*;
-
-/// The hosts a node of the picture stands for.
-fn hosts_of(g: &Graph, id: &str) -> Vec<String> {
-    g.nodes
-        .iter()
-        .find(|n| n.id == id)
-        .map(|n| n.hosts.clone())
-        .unwrap_or_default()
-}
 
 fn short_time(first: &str, last: &str) -> String {
     let clock = |t: &str| t.get(11..16).unwrap_or("").to_string();
@@ -38,18 +28,15 @@ fn short_time(first: &str, last: &str) -> String {
 #[function_component(SpreadGraph)]
 pub fn spread_graph() -> Html {
     let ctx = use_context::<AppContext>().expect("app context");
-    let shared = ctx.state.result.clone().map(Shared);
-    let graph = use_memo(shared.clone(), |r| {
-        r.as_ref().map(|r| Rc::new(graph::layout(&r.story.spread)))
-    });
-    let (Some(result), Some(g)) = (shared, (*graph).clone()) else {
+    let Some(result) = ctx.state.result.clone() else {
         return html! {};
     };
-    let spread = &result.story.spread;
-    if spread.moves.is_empty() {
+    let story = &result.story;
+    let g = &story.graph;
+    if story.moves == 0 {
         return html! {};
     }
-    let (width, height) = size(&g);
+    let (width, height) = size(g);
     let pick = |label: String, picked: Picked| {
         let ctx = ctx.clone();
         Callback::from(move |_: MouseEvent| {
@@ -63,10 +50,10 @@ pub fn spread_graph() -> Html {
     let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
     edges.sort_by_key(|e| e.path);
     let edge_html = edges.into_iter().filter_map(|e| {
-        let a = arrow(&g, e)?;
+        let a = arrow(g, e)?;
         let (d, (tx, ty)) = (a.d, a.tip);
         let label = format!("move {} → {}", e.from.trim_start_matches("fold:"), e.to.trim_start_matches("fold:"));
-        let onclick = pick(label.clone(), Picked::Move { from: hosts_of(&g, &e.from), to: hosts_of(&g, &e.to) });
+        let onclick = pick(label.clone(), Picked::Edge { from: e.from.clone(), to: e.to.clone() });
         let title = format!(
             "{} → {}: {} chain{}, {}; {}",
             e.from, e.to, thousands(e.chains as u64), if e.chains == 1 { "" } else { "s" },
@@ -89,7 +76,7 @@ pub fn spread_graph() -> Html {
         } else {
             format!("host {}", n.label)
         };
-        let onclick = pick(label.clone(), Picked::Hosts(n.hosts.clone()));
+        let onclick = pick(label.clone(), Picked::Node(n.id.clone()));
         let classes = classes!(
             "sp-node",
             n.origin.then_some("origin"),
@@ -115,8 +102,8 @@ pub fn spread_graph() -> Html {
             <h2 id="spread-title" class="section-title">
                 { "Where it started and where it went" }
                 <span class="muted small">{ format!(" · {} origin{}, {} hosts, {} moves",
-                    spread.origins.len(), if spread.origins.len() == 1 { "" } else { "s" },
-                    thousands(spread.hosts.len() as u64), thousands(spread.moves.len() as u64)) }</span>
+                    story.origins, if story.origins == 1 { "" } else { "s" },
+                    thousands(story.hosts as u64), thousands(story.moves as u64)) }</span>
             </h2>
             <p class="muted small">{ "Origins (red) moved out before anything moved in; each host stands one step right of the host that first reached it; dashed boxes are sources known only by their address; stacked boxes are fan-outs folded. Pick a host or a move to list its chains." }</p>
             <div class="spread-scroll">
@@ -129,7 +116,7 @@ pub fn spread_graph() -> Html {
             if g.hidden_hosts > 0 {
                 <p class="muted small">{ format!("{} more hosts are not drawn; the files and the chain list show them all.", thousands(g.hidden_hosts as u64)) }</p>
             }
-            { for spread.notes.iter().map(|n| html! { <p class="alert alert-info small">{ n.message.clone() }</p> }) }
+            { for story.notes.iter().map(|n| html! { <p class="alert alert-info small">{ n.message.clone() }</p> }) }
         </section>
     }
 }

@@ -233,6 +233,12 @@ impl AppContext {
         self.post(&ToWorker::Chain { seq, id, evidence }, None);
     }
 
+    /// Asks the worker for the first query rows of the current result.
+    pub fn ask_rows(&self) {
+        let seq = self.state.seq;
+        self.post(&ToWorker::Rows { seq }, None);
+    }
+
     /// Asks the worker for a page of a chain list of the current result.
     pub fn query_chains(&self, query: ChainQuery) {
         let seq = self.state.seq;

@@ -3,13 +3,14 @@
 //! of the last query, which are kept.
 
 use crate::protocol::{
-    ChainPage, ChainQuery, ChainRow, ChainStats, FilterField, ListKind, Mark, Pick, Picked,
-    SortKey, MAX_LANES,
+    ChainPage, ChainQuery, ChainRow, ChainStats, FilterField, GroupRow, ListKind, Mark, Pick,
+    Picked, SortKey, StoryView, MAX_LANES,
 };
 use copyexec_core::chains::Chain;
 use copyexec_core::engine::Results;
+use copyexec_core::story::graph::{thousands, Graph};
 use copyexec_core::story::groups::Group;
-use copyexec_core::story::spread::Spread;
+use copyexec_core::story::spread::{Move, Spread};
 use copyexec_core::ChainsDocument;
 use std::collections::BTreeSet;
 
@@ -71,6 +72,8 @@ impl<'a> Source<'a> {
 pub struct Lists {
     seq: u32,
     lanes: bool,
+    /// The picture the page draws: picks name its nodes.
+    graph: Graph,
     last: Option<Selection>,
 }
 
@@ -95,10 +98,11 @@ impl Selection {
 }
 
 impl Lists {
-    /// A new result, numbered `seq`, with its stats: the last query's matches go.
-    pub fn reset(&mut self, seq: u32, stats: &ChainStats) {
+    /// A new result, numbered `seq`, with its stats and picture: the last query's matches go.
+    pub fn reset(&mut self, seq: u32, stats: &ChainStats, graph: Graph) {
         self.seq = seq;
         self.lanes = stats.lanes;
+        self.graph = graph;
         self.last = None;
     }
 
@@ -107,7 +111,7 @@ impl Lists {
         let lanes = self.lanes && self.seq == seq;
         let fresh = !self.last.as_ref().is_some_and(|s| s.answers(seq, &query));
         if fresh {
-            let (matches, picked) = select(source, &query);
+            let (matches, picked) = select(source, &self.graph, &query);
             self.last = Some(Selection {
                 seq,
                 query: query.clone(),
@@ -142,9 +146,9 @@ impl Lists {
 
 /// Indices of the chains of `query.list` that pass its pick and filter, in its order (stable:
 /// ties keep start-time order); and how many chains the pick stands for.
-fn select(source: &Source, query: &ChainQuery) -> (Vec<usize>, Option<usize>) {
+fn select(source: &Source, graph: &Graph, query: &ChainQuery) -> (Vec<usize>, Option<usize>) {
     let chains = source.list(query.list);
-    let picked = query.pick.as_ref().map(|p| picked_ids(source, p));
+    let picked = query.pick.as_ref().map(|p| picked_ids(source, graph, p));
     let needle = query.filter.trim().to_lowercase();
     let mut out: Vec<usize> = (0..chains.len())
         .filter(|&i| {
@@ -188,20 +192,27 @@ fn matches(field: FilterField, chain: &Chain, needle: &str) -> bool {
 }
 
 /// The ids of the chains a pick stands for.
-fn picked_ids<'a>(source: &Source<'a>, pick: &Pick) -> BTreeSet<&'a str> {
+fn picked_ids<'a>(source: &Source<'a>, graph: &Graph, pick: &Pick) -> BTreeSet<&'a str> {
+    let hosts = |node: &str| -> BTreeSet<&str> {
+        graph
+            .nodes
+            .iter()
+            .filter(|n| n.id == node)
+            .flat_map(|n| n.hosts.iter().map(String::as_str))
+            .collect()
+    };
     let moves = source.spread.moves.iter();
-    let ids = |m: &'a copyexec_core::story::spread::Move| m.chains.iter().map(String::as_str);
+    let ids = |m: &'a Move| m.chains.iter().map(String::as_str);
     match &pick.picked {
-        Picked::Hosts(hosts) => {
-            let hosts: BTreeSet<&str> = hosts.iter().map(String::as_str).collect();
+        Picked::Node(node) => {
+            let hosts = hosts(node);
             moves
                 .filter(|m| hosts.contains(m.from.as_str()) || hosts.contains(m.to.as_str()))
                 .flat_map(ids)
                 .collect()
         }
-        Picked::Move { from, to } => {
-            let from: BTreeSet<&str> = from.iter().map(String::as_str).collect();
-            let to: BTreeSet<&str> = to.iter().map(String::as_str).collect();
+        Picked::Edge { from, to } => {
+            let (from, to) = (hosts(from), hosts(to));
             moves
                 .filter(|m| from.contains(m.from.as_str()) && to.contains(m.to.as_str()))
                 .flat_map(ids)
@@ -212,6 +223,39 @@ fn picked_ids<'a>(source: &Source<'a>, pick: &Pick) -> BTreeSet<&'a str> {
             .iter()
             .filter(|g| g.id == *id)
             .flat_map(|g| g.chains.iter().map(String::as_str))
+            .collect(),
+    }
+}
+
+/// The story for the first screen, with the picture `graph` of the source's spread.
+pub fn story_view(source: &Source, graph: Graph) -> StoryView {
+    let spread = source.spread;
+    let hosts = |ids: &[String]| match ids {
+        [one] => spread.label(one).to_string(),
+        _ => format!("{} hosts", thousands(ids.len() as u64)),
+    };
+    StoryView {
+        graph,
+        origins: spread.origins.len(),
+        hosts: spread.hosts.len(),
+        moves: spread.moves.len(),
+        notes: spread.notes.clone(),
+        groups: source
+            .groups
+            .iter()
+            .map(|g| GroupRow {
+                id: g.id.clone(),
+                file_name: g.file_name.clone(),
+                identity: g.identity,
+                key: g.key.clone(),
+                chains: g.chains.len(),
+                from: hosts(&g.sources),
+                to: hosts(&g.targets),
+                first: g.first.clone(),
+                last: g.last.clone(),
+                accounts: g.accounts.clone(),
+                suppressed: g.suppressed,
+            })
             .collect(),
     }
 }
@@ -289,6 +333,7 @@ pub fn stats(source: &Source) -> ChainStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use copyexec_core::story::graph::Node;
 
     fn chain(id: &str, device: &str, file: &str, ticks: i64) -> Chain {
         let mut c: Chain = serde_json::from_value(serde_json::json!({
@@ -319,7 +364,7 @@ mod tests {
             spread: &spread,
         };
         let mut lists = Lists::default();
-        lists.reset(1, &stats(&source));
+        lists.reset(1, &stats(&source), Graph::default());
         let query = ChainQuery {
             filter: "EVIL".into(),
             field: FilterField::FileName,
@@ -370,6 +415,23 @@ mod tests {
             groups: &[],
             spread: &spread,
         };
+        let node = |id: &str, hosts: &[&str]| Node {
+            id: id.into(),
+            label: id.into(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            origin: false,
+            external: false,
+            column: 0,
+            row: 0,
+        };
+        let graph = Graph {
+            nodes: vec![
+                node("a", &["a"]),
+                node("b", &["b"]),
+                node("fold:b", &["c", "d"]),
+            ],
+            ..Graph::default()
+        };
         let ask = |picked: Picked| {
             let query = ChainQuery {
                 pick: Some(Pick {
@@ -379,19 +441,25 @@ mod tests {
                 limit: 10,
                 ..ChainQuery::default()
             };
-            let page = Lists::default().page(1, &source, query);
+            let mut lists = Lists::default();
+            lists.reset(1, &stats(&source), graph.clone());
+            let page = lists.page(1, &source, query);
             let ids: Vec<String> = page.rows.into_iter().map(|r| r.id).collect();
             (ids, page.picked)
         };
         assert_eq!(
-            ask(Picked::Hosts(vec!["b".into()])),
+            ask(Picked::Node("b".into())),
             (vec!["c0".into(), "c2".into(), "c3".into()], Some(3))
         );
         assert_eq!(
-            ask(Picked::Move {
-                from: vec!["b".into()],
-                to: vec!["c".into()]
+            ask(Picked::Edge {
+                from: "b".into(),
+                to: "fold:b".into()
             }),
+            (vec!["c3".into()], Some(1))
+        );
+        assert_eq!(
+            ask(Picked::Node("fold:b".into())),
             (vec!["c3".into()], Some(1))
         );
     }

@@ -21,6 +21,7 @@ use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
 use copyexec_core::load::StreamReport;
 use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::story::graph;
 use copyexec_core::ChainsDocument;
 use copyexec_core::{Dataset, Engine};
 use copyexec_report::{
@@ -34,7 +35,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
-/// Query rows sent to the page for its table; the download has all of them.
+/// Query rows sent to the page for its table (when it opens); the download has all of them.
 const ROWS_SHOWN: usize = 5000;
 
 /// Bytes between two progress messages.
@@ -47,6 +48,10 @@ struct Session {
     latest: u32,
     /// A result waits for its evidence.
     pending: bool,
+    /// Its evidence is to be read `delay` ms after its first page of chains went out.
+    delay_ms: i32,
+    /// That reading is scheduled.
+    scheduled: bool,
 }
 
 /// The session's files, opened again for evidence and hashing.
@@ -74,6 +79,10 @@ impl EvidenceSource for Blobs<'_> {
 /// Wait before reading evidence after a tolerance change: while the user drags the slider,
 /// only the value it comes to rest on has its evidence read.
 const EVIDENCE_DELAY_MS: i32 = 150;
+
+/// Wait before reading evidence when the page asks for no rows (it always does: this is a
+/// safety net).
+const EVIDENCE_FALLBACK_MS: i32 = 1000;
 
 thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
@@ -184,22 +193,53 @@ fn handle(message: ToWorker, data: &JsValue) {
         ToWorker::Allowlist { seq, allowlist } => {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
+                    let started = now();
                     session.engine.set_allowlist(allowlist);
                     session.latest = seq;
-                    analyse(seq, session, EVIDENCE_DELAY_MS);
+                    analyse(seq, session, started, EVIDENCE_DELAY_MS);
                 }
             });
         }
         ToWorker::Tolerance { seq, tolerance } => {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
+                    let started = now();
                     session.engine.set_tolerance(tolerance);
                     session.latest = seq;
-                    analyse(seq, session, EVIDENCE_DELAY_MS);
+                    analyse(seq, session, started, EVIDENCE_DELAY_MS);
                 }
             });
         }
         ToWorker::Chains { seq, query } => chains_page(seq, query),
+        ToWorker::Rows { seq } => {
+            let rows = with_opened(|doc| {
+                doc.chains
+                    .iter()
+                    .flat_map(copyexec_report::chain_rows)
+                    .take(ROWS_SHOWN)
+                    .map(|r| r.to_vec())
+                    .collect()
+            })
+            .or_else(|| {
+                SESSION.with(|s| {
+                    s.borrow().as_ref().map(|session| {
+                        let engine = &session.engine;
+                        // The rows `copyexec rows` prints with these rules: those no rule set
+                        // aside.
+                        engine
+                            .results()
+                            .kept
+                            .iter()
+                            .take(ROWS_SHOWN)
+                            .map(|row| engine.data().project(*row).to_vec())
+                            .collect()
+                    })
+                })
+            });
+            if let Some(rows) = rows {
+                post(&FromWorker::Rows { seq, rows }, None);
+            }
+        }
         ToWorker::Chain { seq, id, evidence } => {
             let found = if evidence {
                 // An opened report's chains carry their evidence already.
@@ -285,6 +325,16 @@ fn chains_page(seq: u32, query: ChainQuery) {
     if let Some(page) = page {
         post(&FromWorker::Chains(Box::new(page)), None);
     }
+    // The first rows are out: the evidence reading (seconds on a fleet, during which this
+    // worker answers nothing) may start.
+    SESSION.with(|s| {
+        if let Some(session) = s.borrow_mut().as_mut() {
+            if session.pending && session.latest == seq && !session.scheduled {
+                session.scheduled = true;
+                read_evidence_later(seq, session.delay_ms);
+            }
+        }
+    });
 }
 
 fn files_of(data: &JsValue) -> Vec<File> {
@@ -346,15 +396,11 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
     // The JSON leaves the events' instants as text; the lists and the overview need them.
     crate::format::restore_ticks(&mut doc.chains);
     crate::format::restore_ticks(&mut doc.suppressed_chains);
-    let rows = doc
-        .chains
-        .iter()
-        .flat_map(copyexec_report::chain_rows)
-        .take(ROWS_SHOWN)
-        .map(|r| r.to_vec())
-        .collect();
-    let stats = lists::stats(&Source::document(&doc));
-    LISTS.with(|l| l.borrow_mut().reset(seq, &stats));
+    let source = Source::document(&doc);
+    let stats = lists::stats(&source);
+    let graph = graph::layout(&doc.spread);
+    let story = lists::story_view(&source, graph.clone());
+    LISTS.with(|l| l.borrow_mut().reset(seq, &stats, graph));
     let result = ResultView {
         seq,
         tolerance: doc.settings.tolerance_seconds,
@@ -363,10 +409,7 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
         stats,
         near_misses: doc.near_misses.clone(),
         allowlist: doc.allowlist.clone(),
-        story: copyexec_core::story::Story {
-            groups: doc.groups.clone(),
-            spread: doc.spread.clone(),
-        },
+        story,
         from_report: Some(ReportOrigin {
             file: name,
             title: meta.title,
@@ -375,7 +418,6 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
             version: doc.tool.version.clone(),
         }),
         totals: doc.totals.clone(),
-        rows,
         memory_bytes: memory_bytes(),
         query_ms: 0.0,
     };
@@ -475,6 +517,7 @@ fn load(
     }
     let data = Dataset::new(loader.finish());
     let read_ms = now() - started;
+    let analysed = now();
     let engine = Engine::new(
         data,
         Settings {
@@ -501,8 +544,10 @@ fn load(
         files,
         latest: seq,
         pending: false,
+        delay_ms: 0,
+        scheduled: false,
     };
-    analyse(seq, &mut session, 0);
+    analyse(seq, &mut session, analysed, 0);
     SESSION.with(|s| *s.borrow_mut() = Some(session));
 }
 
@@ -516,19 +561,26 @@ impl std::io::Read for FailingReader {
 }
 
 /// Rows and chains for the session's tolerance, posted at once; the evidence the engine has
-/// not read yet is read later (in a later task, after `delay_ms`, unless a newer request came
-/// first), and the page is told when it is in.
-fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
-    let started = now();
+/// not read yet is read later, `delay_ms` after the page got its first rows (unless a newer
+/// request came first), and the page is told when it is in.
+fn analyse(seq: u32, session: &mut Session, started: f64, delay_ms: i32) {
     let mut result = view(seq, session);
-    // The engine ran when the settings changed; this is the cost of shaping the view.
+    // From the settings given (the engine runs the query then) to the view shaped.
     result.query_ms = now() - started;
     let complete = result.evidence_complete;
     post(&FromWorker::Result(Box::new(result)), None);
     session.pending = !complete;
-    if complete {
-        return;
+    session.delay_ms = delay_ms;
+    session.scheduled = false;
+    if !complete {
+        // Read when the page has its first rows (see `chains_page`), or anyway after a while.
+        read_evidence_later(seq, EVIDENCE_FALLBACK_MS.max(delay_ms));
     }
+}
+
+/// The evidence of result `seq` is read in a later task, after `delay_ms`, unless a newer
+/// request came first.
+fn read_evidence_later(seq: u32, delay_ms: i32) {
     let later = Closure::once_into_js(move || {
         SESSION.with(|s| {
             if let Some(session) = s.borrow_mut().as_mut() {
@@ -545,16 +597,11 @@ fn analyse(seq: u32, session: &mut Session, delay_ms: i32) {
 fn view(seq: u32, session: &Session) -> ResultView {
     let engine = &session.engine;
     let r = engine.results();
-    let data = engine.data();
-    // The rows `copyexec rows` prints with these rules: those no rule set aside.
-    let rows = r
-        .kept
-        .iter()
-        .take(ROWS_SHOWN)
-        .map(|row| data.project(*row).to_vec())
-        .collect();
-    let stats = lists::stats(&Source::results(r));
-    LISTS.with(|l| l.borrow_mut().reset(seq, &stats));
+    let source = Source::results(r);
+    let stats = lists::stats(&source);
+    let graph = graph::layout(&r.story.spread);
+    let story = lists::story_view(&source, graph.clone());
+    LISTS.with(|l| l.borrow_mut().reset(seq, &stats, graph));
     ResultView {
         seq,
         tolerance: engine.settings().tolerance_seconds,
@@ -563,10 +610,9 @@ fn view(seq: u32, session: &Session) -> ResultView {
         stats,
         near_misses: r.near_misses.clone(),
         allowlist: r.allowlist.clone(),
-        story: r.story.clone(),
+        story,
         from_report: None,
         totals: engine.totals(),
-        rows,
         memory_bytes: memory_bytes(),
         query_ms: 0.0,
     }

@@ -8,6 +8,7 @@
 //! the app and `copyexec spread --format dot` all draw this graph.
 
 use super::spread::{HostKind, Spread};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Leaves of one source from which on they are folded into one node.
@@ -17,7 +18,7 @@ pub const FOLD_AT: usize = 6;
 pub const MAX_NODES: usize = 120;
 
 /// A node: one host, or a folded fan-out.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     /// The host id, or `fold:<source id>`.
     pub id: String,
@@ -36,7 +37,7 @@ pub struct Node {
 }
 
 /// An edge: one move, or the moves into a fold.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Edge {
     /// Node id.
     pub from: String,
@@ -57,7 +58,7 @@ pub struct Edge {
 }
 
 /// The folded, laid-out spread.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
     /// Nodes, column by column, row by row.
     pub nodes: Vec<Node>,
