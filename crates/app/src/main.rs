@@ -11,6 +11,7 @@
 //! on demand. The two talk through [`protocol`] messages.
 #![deny(missing_docs)]
 
+mod codec;
 mod components;
 mod format;
 mod hooks;

@@ -1,6 +1,6 @@
 //! Messages between the page and the analysis worker.
 //!
-//! Each message is a plain JS object `{ json, files?, bytes? }`: `json` is one of the enums
+//! Each message is a plain JS object `{ msg, files?, bytes? }`: `msg` is one of the enums
 //! below as JSON text; `File` objects (to the worker) and download bytes (from it) travel
 //! beside it, because they do not survive a trip through JSON.
 

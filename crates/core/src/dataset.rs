@@ -160,10 +160,10 @@ impl Dataset {
     }
 
     /// Which streams must be read again for the evidence of `chains` and `near_misses`.
-    pub fn evidence_requests(
+    pub fn evidence_requests<'a>(
         &self,
-        chains: &[Chain],
-        near_misses: &[NearMiss],
+        chains: impl IntoIterator<Item = &'a Chain>,
+        near_misses: &'a [NearMiss],
     ) -> Vec<EvidenceRequest> {
         evidence::wanted(&self.loaded.store, chains, near_misses)
             .into_iter()

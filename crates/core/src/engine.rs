@@ -269,14 +269,12 @@ impl Engine {
             ],
             Some(ids) => {
                 let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-                let chains: Vec<Chain> = r
+                let chains = r
                     .chains
                     .iter()
                     .chain(&r.suppressed)
-                    .filter(|c| wanted.contains(c.id.as_str()))
-                    .cloned()
-                    .collect();
-                [self.data.evidence_requests(&chains, near), Vec::new()]
+                    .filter(|c| wanted.contains(c.id.as_str()));
+                [self.data.evidence_requests(chains, near), Vec::new()]
             }
         };
         let mut by_stream: BTreeMap<u32, EvidenceRequest> = BTreeMap::new();

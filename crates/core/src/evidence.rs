@@ -20,9 +20,12 @@ pub type Fields = Vec<(String, String)>;
 pub use crate::load::RereadError as EvidenceError;
 
 /// Every event of `chains` and `near_misses`.
-fn events<'a>(chains: &'a [Chain], near: &'a [NearMiss]) -> impl Iterator<Item = &'a Event> {
+fn events<'a>(
+    chains: impl IntoIterator<Item = &'a Chain>,
+    near: &'a [NearMiss],
+) -> impl Iterator<Item = &'a Event> {
     chains
-        .iter()
+        .into_iter()
         .flat_map(|c| {
             c.connections
                 .iter()
@@ -40,7 +43,11 @@ fn events<'a>(chains: &'a [Chain], near: &'a [NearMiss]) -> impl Iterator<Item =
 }
 
 /// The locations of every event, grouped by stream index.
-pub fn wanted(store: &Store, chains: &[Chain], near: &[NearMiss]) -> BTreeMap<u32, BTreeSet<Loc>> {
+pub fn wanted<'a>(
+    store: &Store,
+    chains: impl IntoIterator<Item = &'a Chain>,
+    near: &'a [NearMiss],
+) -> BTreeMap<u32, BTreeSet<Loc>> {
     let mut out: BTreeMap<u32, BTreeSet<Loc>> = BTreeMap::new();
     for e in events(chains, near) {
         if let Some(loc) = loc_of(store, e.table, &e.id) {
@@ -261,6 +268,12 @@ pub fn read_stream_at(
         };
         let at_end = bytes.len() < len;
         let first = i;
+        if let Some(StreamKind::Csv { delimiter, headers }) = &info.kind {
+            // One parser through the window: building a CSV reader costs more than a row
+            // (its state machine and a 64 KiB buffer), and a fleet's evidence is mostly
+            // neighbouring rows.
+            i = csv_window(&bytes, *delimiter, headers, at_end, &locs, i, &mut out);
+        }
         while i < locs.len() {
             let offset = (base + locs[i].byte - start) as usize;
             if offset >= bytes.len() {
@@ -282,6 +295,47 @@ pub fn read_stream_at(
         }
     }
     Some(Ok(out))
+}
+
+/// Reads the CSV rows of `window` (which starts at the row of `locs[i]`) in one pass, keeping
+/// those `locs` asks for; returns the index of the first loc not settled: a row that runs
+/// past the window, or one that is not where a record starts (the caller reads those alone).
+fn csv_window(
+    window: &[u8],
+    delimiter: u8,
+    headers: &[String],
+    at_end: bool,
+    locs: &[&Loc],
+    mut i: usize,
+    out: &mut HashMap<Loc, Fields>,
+) -> usize {
+    let origin = locs[i].byte;
+    let mut rdr = CsvRecords::new(window, delimiter, u64::MAX);
+    let mut rec = csv::ByteRecord::new();
+    while i < locs.len() {
+        let Ok(Some((_, byte))) = rdr.next(&mut rec) else {
+            return i;
+        };
+        // The record must have ended inside the window (its terminator read).
+        if !at_end && rdr.byte_reached() as usize >= window.len() {
+            return i;
+        }
+        let at = origin + byte;
+        if at < locs[i].byte {
+            continue;
+        }
+        if at > locs[i].byte {
+            return i;
+        }
+        let fields = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect();
+        out.insert(*locs[i], fields);
+        i += 1;
+    }
+    i
 }
 
 /// The row starting at the beginning of `bytes`: `None` when it may continue past them (read

@@ -4,6 +4,7 @@
 //! [`AppContext`] whose methods are the only way components start work: load files, change
 //! the tolerance, ask for a download, cancel.
 
+use crate::codec;
 use crate::host::{self, Input};
 use crate::protocol::{ChainQuery, DownloadKind, FromWorker, ListKind, ToWorker};
 use crate::state::{Action, Phase, ReadOptions, Rules, State};
@@ -58,8 +59,16 @@ impl AppContext {
         let b = self.bridge.borrow();
         let Some(worker) = &b.worker else { return };
         let obj = Object::new();
-        let json = serde_json::to_string(message).unwrap_or_default();
-        let _ = Reflect::set(&obj, &"json".into(), &json.into());
+        let msg = match codec::encode(message) {
+            Ok(m) => m,
+            Err(e) => {
+                self.dispatch(Action::Problem(format!(
+                    "internal: unsendable message: {e}"
+                )));
+                return;
+            }
+        };
+        let _ = Reflect::set(&obj, &"msg".into(), &msg);
         if let Some(files) = files {
             let list = Array::new();
             for f in files {
@@ -281,13 +290,10 @@ fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<S
         let bridge = Rc::downgrade(bridge);
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
-            let Some(json) = Reflect::get(&data, &"json".into())
-                .ok()
-                .and_then(|v| v.as_string())
-            else {
+            let Ok(msg) = Reflect::get(&data, &"msg".into()) else {
                 return;
             };
-            let message = match serde_json::from_str::<FromWorker>(&json) {
+            let message = match codec::decode::<FromWorker>(msg) {
                 Ok(m) => m,
                 Err(e) => {
                     dispatch.dispatch(Action::Problem(format!(

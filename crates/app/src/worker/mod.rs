@@ -10,6 +10,7 @@
 mod blob_reader;
 mod lists;
 
+use crate::codec;
 use crate::protocol::{
     ChainQuery, DownloadKind, FromWorker, InputView, ReportOrigin, ResultView, StreamView,
     TableView, ToWorker,
@@ -111,11 +112,10 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
-        let json = Reflect::get(&data, &"json".into())
-            .ok()
-            .and_then(|v| v.as_string());
-        let Some(json) = json else { return };
-        match serde_json::from_str::<ToWorker>(&json) {
+        let Ok(msg) = Reflect::get(&data, &"msg".into()) else {
+            return;
+        };
+        match codec::decode::<ToWorker>(msg) {
             Ok(message) => handle(message, &data),
             Err(e) => post(
                 &FromWorker::Failed {
@@ -141,8 +141,14 @@ fn now() -> f64 {
 fn post(message: &FromWorker, bytes: Option<&Uint8Array>) {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let obj = Object::new();
-    let json = serde_json::to_string(message).unwrap_or_default();
-    let _ = Reflect::set(&obj, &"json".into(), &json.into());
+    let encoded = codec::encode(message).or_else(|e| {
+        codec::encode(&FromWorker::Failed {
+            seq: 0,
+            message: format!("internal: a message of the worker could not be written: {e}"),
+        })
+    });
+    let Ok(msg) = encoded else { return };
+    let _ = Reflect::set(&obj, &"msg".into(), &msg);
     match bytes {
         Some(b) => {
             let _ = Reflect::set(&obj, &"bytes".into(), b);
