@@ -25,6 +25,25 @@ pub fn results() -> Html {
         .result
         .as_ref()
         .is_some_and(|r| r.stats.suppressed > 0);
+    // What is below the first screen is drawn in a later task, so the summary and the story
+    // of a new analysis paint first and no single task draws the whole page. (Per load, not
+    // per result: a tolerance or rule change must not close what the user has open below.)
+    let seq = Some(ctx.state.load_seq);
+    let below = use_state(|| None::<u32>);
+    {
+        let below = below.clone();
+        use_effect_with(seq, move |seq| {
+            let seq = *seq;
+            let cb = wasm_bindgen::closure::Closure::once_into_js(move || below.set(seq));
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    wasm_bindgen::JsCast::unchecked_ref(&cb),
+                    0,
+                );
+            }
+        });
+    }
+    let later = below.is_some() && *below == seq;
     html! {
         <div class="results">
             <Summary />
@@ -32,15 +51,17 @@ pub fn results() -> Html {
             <GroupsTable />
             <Toolbar />
             <ChainTable list={ListKind::Kept} />
-            <Overview />
-            if suppressed {
-                <ChainTable list={ListKind::Suppressed} />
+            if later {
+                <Overview />
+                if suppressed {
+                    <ChainTable list={ListKind::Suppressed} />
+                }
+                <NearMisses />
+                <AllowlistPanel />
+                <ReportPanel />
+                <InputReports />
+                <RowsTable />
             }
-            <NearMisses />
-            <AllowlistPanel />
-            <ReportPanel />
-            <InputReports />
-            <RowsTable />
         </div>
     }
 }
