@@ -18,8 +18,9 @@ fraction of the floor's, and checks that (a) and (b) return the same rows.
 All at the query's default tolerance of 5 s unless --tolerance says otherwise.
 
 ``--peak-gb 8`` (opt-in: it generates and caches that many GB, which takes a while) adds the
-large-input check: ``copyexec rows`` on a bulk data set of at least that size must keep its
-peak RSS under 1 GB (issue 12); the run fails otherwise.
+large-input check: ``copyexec rows`` and ``copyexec chains --no-evidence``, each on every CPU
+and on one thread, on a bulk data set of at least that size; it prints the wall time and peak
+RSS of each, and every peak must stay under 1 GB (10^9 bytes, issue 12) or the run fails.
 """
 
 from __future__ import annotations
@@ -297,22 +298,44 @@ def fleet_part(copyexec: Path, workstations: int, tolerance: int, runs: int) -> 
         print(f"  groups and spread beyond the query: {max(story, 0.0):.3f} s; "
               f"copyexec spread (query + chains + story) is {dk_wall / timings['spread'][0]:.1f}x faster than "
               f"duckdb-kql's query alone")
-#: Peak memory allowed on a large input (issue 12: an 8 GB input under 1 GB).
-PEAK_LIMIT = 1 << 30
+#: Peak memory allowed on a large input (issue 12: an 8 GB input under 1 GB), in bytes.
+PEAK_LIMIT = 10**9
+
+#: The commands measured on the large input: the query alone, and the chains (query, chains
+#: and story, written as the chains document) without re-reading evidence; each on every CPU
+#: and on one thread (one thread holds one file's events in flight, every CPU one per thread).
+LARGE_COMMANDS = (
+    ("rows", ["rows"]),
+    ("rows, 1 thread", ["rows", "--threads", "1"]),
+    ("chains --no-evidence", ["chains", "--format", "json", "--no-evidence"]),
+    ("chains --no-evidence, 1 thread", ["chains", "--format", "json", "--no-evidence", "--threads", "1"]),
+)
 
 
 def large_part(copyexec: Path, gb: float, small: dict, seed: int, tolerance: int) -> int:
-    """copyexec rows on a bulk data set of at least `gb` GB: wall time and peak RSS."""
+    """copyexec rows and chains on a bulk data set of at least `gb` GB: wall time and peak
+    RSS of each (one run each), all of which must stay under PEAK_LIMIT."""
     per_event = small["bytes"] / small["events"]
     events = int(gb * 1e9 / per_event) + 1
     folder, manifest = ensure_data(events, seed)
     csvs = [str(folder / f) for f in manifest["files"]]
-    wall, rss, _ = measure([str(copyexec), "rows", "-q", "--tolerance", str(tolerance), *csvs])
     mb = manifest["bytes"] / 1e6
-    verdict = "under" if rss < PEAK_LIMIT else "OVER"
-    print(f"\nlarge input: {manifest['events']:,} events, {mb:,.0f} MB: {wall:.1f} s "
-          f"({mb / wall:.0f} MB/s), peak RSS {rss / 1e6:,.0f} MB, {verdict} the 1 GiB limit")
-    return 0 if rss < PEAK_LIMIT else 1
+    print(f"\nlarge input: {manifest['events']:,} events, {mb:,.0f} MB; peak RSS limit "
+          f"{PEAK_LIMIT / 1e6:,.0f} MB", flush=True)
+    results = []
+    for name, cmd in LARGE_COMMANDS:
+        wall, rss, _ = measure([str(copyexec), *cmd, "-q", "--tolerance", str(tolerance), *csvs])
+        results.append((name, wall, rss))
+        print(f"  {name:32s} {wall:7.1f} s {mb / wall:6.0f} MB/s  peak RSS {rss / 1e6:7,.0f} MB", flush=True)
+    # A peak at the level of this script's own cannot be told from it (see LAUNCHER_NOTE):
+    # then it is only an upper bound, which still decides the verdict.
+    launcher = self_rss()
+    if any(rss <= launcher * 1.05 for _, _, rss in results):
+        print(f"  (a peak at or below {launcher / 1e6:.0f} MB is only an upper bound: {LAUNCHER_NOTE})")
+    over = [name for name, _, rss in results if rss >= PEAK_LIMIT]
+    print(f"  {'all under' if not over else 'OVER'} the {PEAK_LIMIT / 1e6:,.0f} MB limit"
+          + (f": {', '.join(over)}" if over else ""))
+    return 1 if over else 0
 
 
 # Recordings without chains: copies of a recording with a chain would multiply its rows

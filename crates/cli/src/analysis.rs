@@ -17,12 +17,27 @@ pub struct Analysis {
     pub files: Vec<PathBuf>,
 }
 
-/// Loads what `common` names and analyses it (without evidence: see [`Analysis::evidence`]).
+/// Loads what `common` names and analyses it, once (without evidence: see
+/// [`Analysis::evidence`]).
 pub fn analyse(common: &Common, near_misses: bool) -> Result<Analysis> {
+    start(common, near_misses, Engine::once)
+}
+
+/// Loads what `common` names and runs only the query and the allowlist (`copyexec rows`):
+/// no chains or story are built, so they take no memory.
+pub fn analyse_rows(common: &Common) -> Result<Analysis> {
+    start(common, false, Engine::rows_only)
+}
+
+fn start(
+    common: &Common,
+    near_misses: bool,
+    engine: fn(copyexec_core::Dataset, Settings) -> Engine,
+) -> Result<Analysis> {
     let allowlist = common.rules.load()?;
     let (data, files) = load(common)?;
     output::print_diagnostics(&data, common.quiet);
-    let engine = Engine::new(
+    let engine = engine(
         data,
         Settings {
             tolerance_seconds: common.tolerance,

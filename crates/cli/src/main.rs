@@ -268,7 +268,7 @@ fn load(common: &Common) -> Result<(Dataset, Vec<PathBuf>)> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Rows(common) => {
-            let analysis::Analysis { engine, .. } = analysis::analyse(&common, false)?;
+            let analysis::Analysis { engine, .. } = analysis::analyse_rows(&common)?;
             if let Some(report) = &engine.results().allowlist {
                 output::print_allowlist_summary(report);
             }
@@ -287,8 +287,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !no_evidence {
                 analysis.evidence(None);
             }
-            let engine = &analysis.engine;
-            let doc = engine.document();
+            let code = exit_code(analysis.engine.data());
+            // The document takes the chains over and the events go: a large input's chains
+            // are not held twice, nor beside its events while they are written.
+            let doc = analysis.engine.into_document();
             let mut out = io::BufWriter::new(io::stdout().lock());
             match format {
                 ChainFormat::Json => {
@@ -310,7 +312,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             out.flush()?;
-            Ok(exit_code(engine.data()))
+            Ok(code)
         }
         Command::Groups { common, format } => {
             let analysis::Analysis { engine, .. } = analysis::analyse(&common, false)?;

@@ -53,11 +53,15 @@ impl JoinIndex {
         for (i, f) in store.files.iter().enumerate() {
             ix.files.entry(f.device).or_default().push((f.at, i as u32));
         }
+        // The query looks starts up by the device and path of a candidate write only: a start
+        // of a path no write has (most of them) can never join, and is not indexed.
+        for f in &store.files {
+            ix.procs.entry((f.device, f.path_key)).or_default();
+        }
         for (i, p) in store.procs.iter().enumerate() {
-            ix.procs
-                .entry((p.device, p.path_key))
-                .or_default()
-                .push((p.at, i as u32));
+            if let Some(starts) = ix.procs.get_mut(&(p.device, p.path_key)) {
+                starts.push((p.at, i as u32));
+            }
         }
         sorted(&mut ix.logons);
         sorted(&mut ix.files);

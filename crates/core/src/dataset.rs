@@ -20,7 +20,8 @@ pub const DEFAULT_TOLERANCE_SECONDS: i64 = 5;
 /// Loaded events with their join index.
 pub struct Dataset {
     loaded: Loaded,
-    index: JoinIndex,
+    /// `None` once let go ([`Dataset::release_index`]): each query then indexes for itself.
+    index: Option<JoinIndex>,
 }
 
 /// One stream whose rows must be read again for evidence.
@@ -36,8 +37,14 @@ pub struct EvidenceRequest {
 impl Dataset {
     /// Indexes what was loaded.
     pub fn new(loaded: Loaded) -> Self {
-        let index = JoinIndex::new(&loaded.store);
+        let index = Some(JoinIndex::new(&loaded.store));
         Dataset { loaded, index }
+    }
+
+    /// Lets the join index go, for a caller that runs the query once and goes on to the chains
+    /// with the memory it held; a later query builds one for itself (the same rows, slower).
+    pub fn release_index(&mut self) {
+        self.index = None;
     }
 
     /// The events.
@@ -62,7 +69,11 @@ impl Dataset {
 
     /// The query's rows for `ToleranceInSeconds = tolerance_seconds`.
     pub fn rows(&self, tolerance_seconds: i64) -> Vec<RowRef> {
-        correlate::query(&self.loaded.store, &self.index, tolerance_seconds)
+        let store = &self.loaded.store;
+        match &self.index {
+            Some(index) => correlate::query(store, index, tolerance_seconds),
+            None => correlate::query(store, &JoinIndex::new(store), tolerance_seconds),
+        }
     }
 
     /// Writes rows in the `copyexec rows` CSV form.

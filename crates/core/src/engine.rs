@@ -99,10 +99,23 @@ pub struct Results {
     pub story: Story,
 }
 
+/// What an [`Engine`] is made for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Any number of analyses of the data (a new tolerance reuses the join index).
+    Many,
+    /// One analysis: the join index goes once the query has run.
+    Once,
+    /// One run of the query alone (no chains, near misses or story).
+    RowsOnce,
+}
+
 /// A loaded data set and the analysis of it.
 pub struct Engine {
     data: Dataset,
     settings: Settings,
+    /// What is wanted of the data.
+    scope: Scope,
     results: Results,
     evidence: HashMap<Loc, Fields>,
     evidence_errors: Vec<String>,
@@ -111,9 +124,30 @@ pub struct Engine {
 impl Engine {
     /// Analyses `data` with `settings`.
     pub fn new(data: Dataset, settings: Settings) -> Engine {
+        Engine::start(data, settings, Scope::Many)
+    }
+
+    /// Analyses `data` with `settings` for a caller that asks for one analysis (a command
+    /// line run): the same results as [`Engine::new`], but the join index is let go once the
+    /// query has run, so the chains and the story are built in the memory it held. Another
+    /// setting still works; each query then indexes the events again.
+    pub fn once(data: Dataset, settings: Settings) -> Engine {
+        Engine::start(data, settings, Scope::Once)
+    }
+
+    /// Runs only the query and the allowlist on `data`, once (see [`Engine::once`]): the
+    /// rows, without chains, near misses or story (they stay empty, and the allowlist report
+    /// counts no suppressed chain), for a caller that prints the rows alone and need not hold
+    /// the chains of a large input.
+    pub fn rows_only(data: Dataset, settings: Settings) -> Engine {
+        Engine::start(data, settings, Scope::RowsOnce)
+    }
+
+    fn start(data: Dataset, settings: Settings, scope: Scope) -> Engine {
         let mut e = Engine {
             data,
             settings,
+            scope,
             results: Results::default(),
             evidence: HashMap::new(),
             evidence_errors: Vec::new(),
@@ -123,10 +157,24 @@ impl Engine {
     }
 
     fn run(&mut self) {
+        let rows = self.data.rows(self.settings.tolerance_seconds);
+        if self.scope != Scope::Many {
+            self.data.release_index();
+        }
         let s = &self.settings;
         let data = &self.data;
-        let rows = data.rows(s.tolerance_seconds);
         let filtered = data.apply_allowlist(&rows, &s.allowlist);
+        if self.scope == Scope::RowsOnce {
+            let allowlist = (!s.allowlist.is_empty())
+                .then(|| data.allowlist_report(&s.allowlist, &filtered, &[]));
+            self.results = Results {
+                rows,
+                kept: filtered.kept,
+                allowlist,
+                ..Results::default()
+            };
+            return;
+        }
         let (chains, suppressed) =
             data.chains_with_allowlist(&filtered, &s.allowlist, s.tolerance_seconds);
         let near_misses = if s.near_misses {
@@ -311,19 +359,51 @@ impl Engine {
     /// it details, whatever else was read.
     pub fn document_with(&self, ids: Option<&[String]>) -> ChainsDocument {
         let r = &self.results;
+        self.assemble(
+            ids,
+            r.chains.clone(),
+            r.suppressed.clone(),
+            r.near_misses.clone(),
+            r.story.clone(),
+        )
+    }
+
+    /// The chains document with the evidence read so far, made of the results themselves
+    /// rather than of copies: what a caller that writes the document once and is done with the
+    /// analysis uses, so a large input's chains are held once.
+    pub fn into_document(mut self) -> ChainsDocument {
+        let r = &mut self.results;
+        let (chains, suppressed) = (
+            std::mem::take(&mut r.chains),
+            std::mem::take(&mut r.suppressed),
+        );
+        let (near, story) = (
+            std::mem::take(&mut r.near_misses),
+            std::mem::take(&mut r.story),
+        );
+        self.assemble(None, chains, suppressed, near, story)
+    }
+
+    fn assemble(
+        &self,
+        ids: Option<&[String]>,
+        mut chains: Vec<Chain>,
+        mut suppressed: Vec<Chain>,
+        mut near: Vec<NearMiss>,
+        story: Story,
+    ) -> ChainsDocument {
+        let r = &self.results;
         let data = &self.data;
         let opts = data.options();
         let wanted: Option<BTreeSet<&str>> =
             ids.map(|ids| ids.iter().map(String::as_str).collect());
-        let mut chains = r.chains.clone();
-        let mut suppressed = r.suppressed.clone();
-        let mut near = r.near_misses.clone();
         data.attach_evidence(&mut [], &mut near, &self.evidence);
         for c in chains.iter_mut().chain(suppressed.iter_mut()) {
             if wanted.as_ref().is_none_or(|w| w.contains(c.id.as_str())) {
                 data.attach_evidence(std::slice::from_mut(c), &mut [], &self.evidence);
             }
         }
+        let totals = data.totals(r.kept.len(), chains.len());
         ChainsDocument {
             schema: CHAINS_SCHEMA.to_string(),
             tool: Tool {
@@ -351,10 +431,10 @@ impl Engine {
                 })
                 .collect(),
             missing_tables: self.missing_tables(),
-            totals: self.totals(),
+            totals,
             chains,
-            groups: r.story.groups.clone(),
-            spread: r.story.spread.clone(),
+            groups: story.groups,
+            spread: story.spread,
             near_misses: near,
             allowlist: r.allowlist.clone(),
             suppressed_chains: suppressed,

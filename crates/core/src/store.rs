@@ -5,28 +5,44 @@
 //! full original row is read again only for events that end up in a chain.
 
 use crate::time::Ticks;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
-/// An interned string.
+/// An interned string: its index in first-seen order, so the same inputs give the same numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Sym(pub u32);
 
+impl string_interner::Symbol for Sym {
+    fn try_from_usize(index: usize) -> Option<Self> {
+        u32::try_from(index).ok().map(Sym)
+    }
+
+    fn to_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// Deduplicated strings. Symbol 0 is the empty string.
-#[derive(Debug)]
-pub struct Interner {
-    // One allocation per distinct string, shared by the map and the list.
-    map: FxHashMap<Arc<str>, Sym>,
-    strings: Vec<Arc<str>>,
+///
+/// The strings lie end to end in one buffer with one end offset each, and the table that finds
+/// a string holds only its symbol: some 15 bytes per distinct string beside its text, where a
+/// map of shared strings took some 80 (an allocation each, and a fat pointer in both the map
+/// and the list). Logon ids and file hashes make most of a large input's strings distinct.
+pub struct Interner(
+    string_interner::StringInterner<string_interner::backend::StringBackend<Sym>, FxBuildHasher>,
+);
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("len", &self.len())
+            .finish()
+    }
 }
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut i = Interner {
-            map: FxHashMap::default(),
-            strings: Vec::new(),
-        };
+        let mut i = Interner(string_interner::StringInterner::with_hasher(FxBuildHasher));
         i.intern("");
         i
     }
@@ -35,34 +51,37 @@ impl Default for Interner {
 impl Interner {
     /// The symbol of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&sym) = self.map.get(s) {
-            return sym;
-        }
-        let sym = Sym(self.strings.len() as u32);
-        let shared: Arc<str> = Arc::from(s);
-        self.strings.push(Arc::clone(&shared));
-        self.map.insert(shared, sym);
-        sym
+        self.0.get_or_intern(s)
     }
 
     /// The string of `sym`.
     pub fn get(&self, sym: Sym) -> &str {
-        &self.strings[sym.0 as usize]
+        self.0.resolve(sym).expect("a symbol of this interner")
     }
 
     /// How many strings there are.
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.0.len()
     }
 
     /// Whether only the empty string is interned.
     pub fn is_empty(&self) -> bool {
-        self.strings.len() <= 1
+        self.0.len() <= 1
     }
 
     /// The symbol of `s` if it was interned.
     pub fn lookup(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).copied()
+        self.0.get(s)
+    }
+
+    /// Every string with its symbol, in symbol order.
+    pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
+        self.0.iter()
+    }
+
+    /// Gives back the buffer's spare room (once loading is done).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
     }
 }
 
@@ -217,6 +236,18 @@ pub struct Access {
 }
 
 impl Store {
+    /// Gives back the spare room of the lists and the strings, once loading is done: a list
+    /// grown by doubling may hold twice what it needs.
+    pub fn shrink_to_fit(&mut self) {
+        self.strings.shrink_to_fit();
+        self.net.shrink_to_fit();
+        self.logons.shrink_to_fit();
+        self.files.shrink_to_fit();
+        self.procs.shrink_to_fit();
+        self.accesses.shrink_to_fit();
+        self.real_connections.shrink_to_fit();
+    }
+
     /// Drops process starts whose (device, path) no candidate write has: they can never join.
     /// Returns how many were dropped.
     pub fn prune_unjoinable_processes(&mut self) -> usize {

@@ -1,7 +1,7 @@
 //! Merging what loaders read in parallel into one data set, as if one had read it all.
 
 use super::{LoadOptions, Loaded, Loader, Part};
-use crate::store::{Access, FileEvent, Loc, LogonEvent, NetEvent, ProcEvent, Sym};
+use crate::store::{Loc, Sym};
 
 impl Loaded {
     /// Merges parts in the order given, as if one loader had read all their inputs in that
@@ -15,87 +15,106 @@ impl Loaded {
             base.append(part);
         }
         super::winlog::infer_connections(&mut base.store);
+        base.store.shrink_to_fit();
         base
     }
 
-    fn append(&mut self, other: Loaded) {
+    fn append(&mut self, mut other: Loaded) {
         let stream_offset = self.streams.len() as u32;
         let input_offset = self.inputs.len() as u32;
-        let map: Vec<Sym> = (0..other.store.strings.len())
-            .map(|i| {
-                self.store
-                    .strings
-                    .intern(other.store.strings.get(Sym(i as u32)))
-            })
+        // The other part's strings in its symbol order: the merged numbering is the one a
+        // single loader would have given.
+        let map: Vec<Sym> = other
+            .store
+            .strings
+            .iter()
+            .map(|(_, s)| self.store.strings.intern(s))
             .collect();
-        let m = |s: Sym| map[s.0 as usize];
-        let loc = |mut l: Loc| {
-            l.stream += stream_offset;
-            l
-        };
+        other.store.strings = Default::default();
+        let m = |s: &mut Sym| *s = map[s.0 as usize];
+        let loc = |l: &mut Loc| l.stream += stream_offset;
+        // Events are renumbered where they lie and then moved, not copied: one file holds one
+        // table, so most lists are taken over whole.
+        let o = &mut other.store;
+        for e in &mut o.net {
+            loc(&mut e.loc);
+            for s in [
+                &mut e.device,
+                &mut e.remote_ip,
+                &mut e.device_name,
+                &mut e.remote_port,
+                &mut e.protocol,
+                &mut e.local_ip,
+            ] {
+                m(s);
+            }
+        }
+        for e in &mut o.logons {
+            loc(&mut e.loc);
+            for s in [
+                &mut e.device,
+                &mut e.remote_ip,
+                &mut e.account_domain,
+                &mut e.account_name,
+                &mut e.account_sid,
+                &mut e.logon_id,
+                &mut e.remote_device_name,
+                &mut e.is_local_admin,
+                &mut e.action,
+            ] {
+                m(s);
+            }
+        }
+        for e in &mut o.files {
+            loc(&mut e.loc);
+            for s in [
+                &mut e.device,
+                &mut e.folder_path,
+                &mut e.path_key,
+                &mut e.action,
+                &mut e.device_name,
+                &mut e.file_name,
+                &mut e.sha1,
+                &mut e.sha256,
+                &mut e.md5,
+            ] {
+                m(s);
+            }
+        }
+        for e in &mut o.procs {
+            loc(&mut e.loc);
+            for s in [
+                &mut e.device,
+                &mut e.folder_path,
+                &mut e.path_key,
+                &mut e.command_line,
+                &mut e.parent,
+            ] {
+                m(s);
+            }
+        }
+        for a in &mut o.accesses {
+            loc(&mut a.loc);
+            for s in [
+                &mut a.device,
+                &mut a.device_name,
+                &mut a.address,
+                &mut a.port,
+                &mut a.session,
+            ] {
+                m(s);
+            }
+        }
         let st = &mut self.store;
-        st.net.extend(other.store.net.iter().map(|e| NetEvent {
-            loc: loc(e.loc),
-            device: m(e.device),
-            remote_ip: m(e.remote_ip),
-            device_name: m(e.device_name),
-            remote_port: m(e.remote_port),
-            protocol: m(e.protocol),
-            local_ip: m(e.local_ip),
-            ..*e
-        }));
-        st.logons
-            .extend(other.store.logons.iter().map(|e| LogonEvent {
-                loc: loc(e.loc),
-                device: m(e.device),
-                remote_ip: m(e.remote_ip),
-                account_domain: m(e.account_domain),
-                account_name: m(e.account_name),
-                account_sid: m(e.account_sid),
-                logon_id: m(e.logon_id),
-                remote_device_name: m(e.remote_device_name),
-                is_local_admin: m(e.is_local_admin),
-                action: m(e.action),
-                ..*e
-            }));
-        st.files.extend(other.store.files.iter().map(|e| FileEvent {
-            loc: loc(e.loc),
-            device: m(e.device),
-            folder_path: m(e.folder_path),
-            path_key: m(e.path_key),
-            action: m(e.action),
-            device_name: m(e.device_name),
-            file_name: m(e.file_name),
-            sha1: m(e.sha1),
-            sha256: m(e.sha256),
-            md5: m(e.md5),
-            ..*e
-        }));
-        st.procs.extend(other.store.procs.iter().map(|e| ProcEvent {
-            loc: loc(e.loc),
-            device: m(e.device),
-            folder_path: m(e.folder_path),
-            path_key: m(e.path_key),
-            command_line: m(e.command_line),
-            parent: m(e.parent),
-            ..*e
-        }));
-        st.accesses
-            .extend(other.store.accesses.iter().map(|a| Access {
-                loc: loc(a.loc),
-                device: m(a.device),
-                device_name: m(a.device_name),
-                address: m(a.address),
-                port: m(a.port),
-                session: m(a.session),
-                ..*a
-            }));
+        take_or_extend(&mut st.net, std::mem::take(&mut o.net));
+        take_or_extend(&mut st.logons, std::mem::take(&mut o.logons));
+        take_or_extend(&mut st.files, std::mem::take(&mut o.files));
+        take_or_extend(&mut st.procs, std::mem::take(&mut o.procs));
+        take_or_extend(&mut st.accesses, std::mem::take(&mut o.accesses));
         st.real_connections.extend(
-            other
-                .store
-                .real_connections
+            o.real_connections
                 .iter()
-                .map(|&(d, a)| (m(d), m(a))),
+                .map(|&(d, a)| (map[d.0 as usize], map[a.0 as usize])),
         );
         self.streams.extend(other.streams.into_iter().map(|mut s| {
             s.input += input_offset;
@@ -106,5 +125,14 @@ impl Loaded {
             r
         }));
         self.inputs.extend(other.inputs);
+    }
+}
+
+/// Appends `more` to `list`, taking `more`'s allocation when `list` is empty.
+fn take_or_extend<T>(list: &mut Vec<T>, more: Vec<T>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.extend(more);
     }
 }
