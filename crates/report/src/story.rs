@@ -260,6 +260,7 @@ fn spread_svg(out: &mut String, g: &Graph) {
     // target, where no other label can fall; the other moves are drawn faint.
     let mut edges: Vec<&graph::Edge> = g.edges.iter().collect();
     edges.sort_by_key(|e| e.path);
+    let mut labels = Vec::new();
     for e in edges {
         let Some(a) = arrow(g, e) else { continue };
         w!(
@@ -274,13 +275,7 @@ fn spread_svg(out: &mut String, g: &Graph) {
             Svg(&short(&e.files.join(", "), 200))
         );
         if e.path {
-            w!(
-                out,
-                "<text class=\"sp-when\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-                a.tip.0 - 8,
-                a.tip.1 - 6,
-                Svg(&edge_label(&e.first, &e.last))
-            );
+            labels.push((a.tip, edge_label(&e.first, &e.last)));
         }
     }
     for n in &g.nodes {
@@ -319,6 +314,16 @@ fn spread_svg(out: &mut String, g: &Graph) {
             Svg(&short(&n.label, 24))
         );
         w!(out, "</g>");
+    }
+    // Over the boxes, with a halo: a short arrow's label is wider than the gap it spans.
+    for ((x, y), label) in labels {
+        w!(
+            out,
+            "<text class=\"sp-when\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            x - 8,
+            y - 6,
+            Svg(&label)
+        );
     }
     out.push_str("</svg>");
 }

@@ -51,7 +51,7 @@ pub fn spread_graph() -> Html {
     edges.sort_by_key(|e| e.path);
     let edge_html = edges.into_iter().filter_map(|e| {
         let a = arrow(g, e)?;
-        let (d, (tx, ty)) = (a.d, a.tip);
+        let d = a.d;
         let label = format!("move {} → {}", e.from.trim_start_matches("fold:"), e.to.trim_start_matches("fold:"));
         let onclick = pick(label.clone(), Picked::Edge { from: e.from.clone(), to: e.to.clone() });
         let title = format!(
@@ -63,10 +63,13 @@ pub fn spread_graph() -> Html {
             <g class={classes!("sp-move", e.path.then_some("path"), (picked.as_deref() == Some(label.as_str())).then_some("picked"))} onclick={onclick}>
                 <path class="sp-hit" d={d.clone()} />
                 <path class="sp-edge" d={d} marker-end="url(#sp-arrow)"><title>{ title }</title></path>
-                if e.path {
-                    <text class="sp-when" x={(tx - 8).to_string()} y={(ty - 6).to_string()} text-anchor="end">{ short_time(&e.first, &e.last) }</text>
-                }
             </g>
+        })
+    });
+    let labels = g.edges.iter().filter(|e| e.path).filter_map(|e| {
+        let (tx, ty) = arrow(g, e)?.tip;
+        Some(html! {
+            <text class="sp-when" x={(tx - 8).to_string()} y={(ty - 6).to_string()} text-anchor="end">{ short_time(&e.first, &e.last) }</text>
         })
     });
     let node_html = g.nodes.iter().map(|n| {
@@ -111,6 +114,8 @@ pub fn spread_graph() -> Html {
                     <defs><marker id="sp-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="sp-head" d="M0 0L10 5L0 10z" /></marker></defs>
                     { for edge_html }
                     { for node_html }
+                    // Over the boxes, with a halo: a short arrow's label is wider than its gap.
+                    { for labels }
                 </svg>
             </div>
             if g.hidden_hosts > 0 {
