@@ -383,5 +383,34 @@ for (const url of urls) {
       await page.screenshot({ path: artifact(`${name}-fleet-table.png`), fullPage: false });
       assert.ok(await list.isVisible());
     });
+
+    test('the fleet with the software-deployment preset: the push is set aside, listed apart in the same table, and the intrusion is what remains', async () => {
+      const { page } = app;
+      const dir = artifact('fleet-app');
+      const names = ['DeviceFileEvents.csv', 'DeviceLogonEvents.csv', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
+      const ref = cliChains(dir, names, 5, ['--no-evidence', '--preset', 'software-deployment']).doc;
+      assert.equal(ref.suppressed_chains.length, 10000);
+      const panel = page.locator('[data-testid=allowlist-panel]');
+      await panel.locator('summary').first().click();
+      await panel.locator('[data-testid=preset][data-preset=software-deployment] [data-testid=preset-toggle]').setChecked(true);
+      await page.waitForFunction(([c, s]) => document.querySelector('[data-testid=chain-count]')?.textContent.trim() === String(c)
+        && document.querySelector('[data-testid=suppressed-list]')?.dataset.matched === String(s), [ref.chains.length, ref.suppressed_chains.length]);
+      const kept = await page.$$eval('[data-testid=chain]', (rows) => rows.map((r) => r.dataset.chainId));
+      assert.deepEqual(kept, ref.chains.map((c) => c.id), 'what remains: the intrusion and the time trap');
+      // The 10,000 set-aside chains scroll in the same table, each with its rule.
+      const drawn = await page.$$eval('[data-testid=suppressed-chain]', (rows) => rows.map((r) => r.dataset.chainId));
+      assert.ok(drawn.length <= 40, `${drawn.length} suppressed rows drawn`);
+      assert.deepEqual(drawn, ref.suppressed_chains.slice(0, drawn.length).map((c) => c.id));
+      await page.$eval('.suppressed .chain-scroll', (el) => { el.scrollTop = el.scrollHeight; });
+      const last = ref.suppressed_chains.at(-1);
+      const row = page.locator(`[data-testid=suppressed-chain][data-chain-id="${last.id}"]`);
+      await row.waitFor();
+      assert.match(await row.textContent(), new RegExp(last.suppressed_by[0]));
+      await row.locator('[data-testid=show-suppressed]').click();
+      await page.locator(`[data-testid=suppressed-chain-card][data-chain-id="${last.id}"]`).waitFor();
+      await page.screenshot({ path: artifact(`${name}-fleet-preset.png`), fullPage: false });
+      await panel.locator('[data-testid=preset][data-preset=software-deployment] [data-testid=preset-toggle]').setChecked(false);
+      await page.waitForFunction((n) => document.querySelector('[data-testid=chain-count]')?.textContent.trim() === String(n), 10007);
+    });
   });
 }

@@ -238,14 +238,14 @@ pub fn chain_table(props: &Props) -> Html {
                 <td class="mono" data-testid="chain-ips">{ r.remote_ips.join(", ") }</td>
                 <td data-testid="chain-accounts">{ r.accounts.join(", ") }</td>
                 if suppressed {
-                    <td class="rules">
+                    <td class="rules"><div class="rules-in">
                         { for r.suppressed_by.iter().map(|rule| html! {
                             <span data-testid="suppressed-rule" data-rule={rule.clone()} title={reason(rule)}
                                 class="badge badge-aside">{ rule.clone() }</span>
                         }) }
                         <button type="button" class="btn btn-small" data-testid="show-suppressed"
                             aria-expanded={open.to_string()}>{ if open { "Hide" } else { "Show" } }</button>
-                    </td>
+                    </div></td>
                 } else {
                     <td class="num">{ r.events }</td>
                 }
