@@ -19,8 +19,9 @@ step "Rust tests"
 cargo test --locked -q
 step "fuzz targets, briefly (scripts/fuzz.sh; a long campaign: scripts/fuzz.sh 1200)"
 FUZZ_JOBS=2 FUZZ_SEEDS_ONLY=1 scripts/fuzz.sh 5
-step "release build of the CLI"
-cargo build --locked --release -q -p copyexec-cli
+step "release build of the CLI and the fleet generator"
+# The differential test runs the query on a generated fleet too (copyexec-fleet).
+cargo build --locked --release -q -p copyexec-cli -p copyexec-bench
 step "differential test against duckdb-kql"
 COPYEXEC_BIN="$PWD/target/release/copyexec" .venv/bin/python -m pytest -q tests/differential
 if [ -x scripts/test-e2e.sh ]; then
