@@ -297,6 +297,15 @@ pub fn read_stream_at(
     Some(Ok(out))
 }
 
+/// `bytes` (which start where a row starts) behind one line end, as the row stands in its file:
+/// the CSV reader takes a UTF-8 byte order mark at the very start of its input for an
+/// encoding mark and drops it, but a row that starts with those bytes in the middle of a file
+/// holds them in its first field, as reading through the file keeps them (the blank line is
+/// skipped, and every position is one byte further on).
+fn behind_a_line_end(bytes: &[u8]) -> impl Read + '_ {
+    (&b"\n"[..]).chain(bytes)
+}
+
 /// Reads the CSV rows of `window` (which starts at the row of `locs[i]`) in one pass, keeping
 /// those `locs` asks for; returns the index of the first loc not settled: a row that runs
 /// past the window, or one that is not where a record starts (the caller reads those alone).
@@ -310,17 +319,18 @@ fn csv_window(
     out: &mut HashMap<Loc, Fields>,
 ) -> usize {
     let origin = locs[i].byte;
-    let mut rdr = CsvRecords::new(window, delimiter, u64::MAX);
+    let mut rdr = CsvRecords::new(behind_a_line_end(window), delimiter, u64::MAX);
     let mut rec = csv::ByteRecord::new();
     while i < locs.len() {
         let Ok(Some((_, byte))) = rdr.next(&mut rec) else {
             return i;
         };
         // The record must have ended inside the window (its terminator read).
-        if !at_end && rdr.byte_reached() as usize >= window.len() {
+        if !at_end && rdr.byte_reached() as usize > window.len() {
             return i;
         }
-        let at = origin + byte;
+        // One byte on for the line end put before the window (`behind_a_line_end`).
+        let at = (origin + byte).saturating_sub(1);
         if at < locs[i].byte {
             continue;
         }
@@ -343,12 +353,12 @@ fn csv_window(
 fn one_row(info: &StreamInfo, bytes: &[u8], sub: u32, at_end: bool) -> Option<Option<Fields>> {
     match &info.kind {
         Some(StreamKind::Csv { delimiter, headers }) => {
-            let mut rdr = CsvRecords::new(bytes, *delimiter, u64::MAX);
+            let mut rdr = CsvRecords::new(behind_a_line_end(bytes), *delimiter, u64::MAX);
             let mut rec = csv::ByteRecord::new();
             match rdr.next(&mut rec) {
                 Ok(Some(_)) => {
                     // The record must have ended inside the chunk (its terminator read).
-                    if !at_end && rdr.byte_reached() as usize >= bytes.len() {
+                    if !at_end && rdr.byte_reached() as usize > bytes.len() {
                         return None;
                     }
                     Some(Some(
