@@ -160,13 +160,7 @@ mod ticks_tests {
 /// Puts back the events' ticks, which the JSON leaves out.
 pub fn restore_ticks(chains: &mut [copyexec_core::chains::Chain]) {
     for c in chains {
-        for e in c
-            .connections
-            .iter_mut()
-            .chain(c.logons.iter_mut())
-            .chain(c.writes.iter_mut())
-            .chain(std::iter::once(&mut c.start))
-        {
+        for e in c.events_mut() {
             if let Some(t) = ticks_of(&e.timestamp) {
                 e.ticks = t;
             }

@@ -111,6 +111,26 @@ pub struct Chain {
     pub suppressed_by: Vec<String>,
 }
 
+impl Chain {
+    /// Its events: connections, logons, writes, then the process start.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.connections
+            .iter()
+            .chain(&self.logons)
+            .chain(&self.writes)
+            .chain(std::iter::once(&self.start))
+    }
+
+    /// Its events, to change them, in the order of [`Chain::events`].
+    pub fn events_mut(&mut self) -> impl Iterator<Item = &mut Event> {
+        self.connections
+            .iter_mut()
+            .chain(self.logons.iter_mut())
+            .chain(self.writes.iter_mut())
+            .chain(std::iter::once(&mut self.start))
+    }
+}
+
 /// A row an allowlist rule set aside.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SetAside {

@@ -26,13 +26,7 @@ fn events<'a>(
 ) -> impl Iterator<Item = &'a Event> {
     chains
         .into_iter()
-        .flat_map(|c| {
-            c.connections
-                .iter()
-                .chain(&c.logons)
-                .chain(&c.writes)
-                .chain(std::iter::once(&c.start))
-        })
+        .flat_map(Chain::events)
         .chain(near.iter().flat_map(|m| {
             m.connections
                 .iter()

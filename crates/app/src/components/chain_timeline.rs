@@ -29,13 +29,7 @@ pub fn lane_class(table: Table) -> &'static str {
 
 /// Every event of a chain, in time order.
 pub fn events(chain: &Chain) -> Vec<&Event> {
-    let mut all: Vec<&Event> = chain
-        .connections
-        .iter()
-        .chain(&chain.logons)
-        .chain(&chain.writes)
-        .chain(std::iter::once(&chain.start))
-        .collect();
+    let mut all: Vec<&Event> = chain.events().collect();
     all.sort_by_key(|e| (e.ticks, e.table));
     all
 }

@@ -29,14 +29,7 @@ pub fn event_dialog() -> Html {
     let with_evidence = ctx.state.evidence.clone().filter(|c| c.id == chain_id);
     let card = ctx.state.open_chain.clone().filter(|c| c.id == chain_id);
     let chain = with_evidence.as_deref().or(card.as_deref());
-    let event: Option<&Event> = chain.and_then(|c| {
-        c.connections
-            .iter()
-            .chain(&c.logons)
-            .chain(&c.writes)
-            .chain(std::iter::once(&c.start))
-            .find(|e| e.id == event_id)
-    });
+    let event: Option<&Event> = chain.and_then(|c| c.events().find(|e| e.id == event_id));
     let close = {
         let ctx = ctx.clone();
         let chain_id = chain_id.clone();

@@ -313,13 +313,7 @@ fn chain_of(doc: &ChainsDocument, id: &str) -> Option<copyexec_core::chains::Cha
 /// A chain for its card: the events' original fields stay here until the dialog asks.
 fn without_evidence(c: &copyexec_core::chains::Chain) -> copyexec_core::chains::Chain {
     let mut c = c.clone();
-    for e in c
-        .connections
-        .iter_mut()
-        .chain(c.logons.iter_mut())
-        .chain(c.writes.iter_mut())
-        .chain(std::iter::once(&mut c.start))
-    {
+    for e in c.events_mut() {
         e.fields = Vec::new();
     }
     c
