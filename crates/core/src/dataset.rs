@@ -11,6 +11,7 @@ use crate::load::{InputInfo, LoadOptions, Loaded, StreamReport};
 use crate::near_miss::{self, NearMiss};
 use crate::schema::Table;
 use crate::store::{Loc, Store};
+use crate::time::DateOrder;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read};
 
@@ -60,6 +61,22 @@ impl Dataset {
     /// One report per stream.
     pub fn reports(&self) -> &[StreamReport] {
         &self.loaded.reports
+    }
+
+    /// Streams whose day/month order is still to be chosen.
+    pub fn undecided_streams(&self) -> usize {
+        self.loaded.undecided_streams()
+    }
+
+    /// Places the rows of the streams whose day/month order could not be decided, read in
+    /// `order` ([`Loaded::decide_dates`]); the join index is built again with them. Returns
+    /// the rows placed.
+    pub fn decide_dates(&mut self, order: DateOrder) -> u64 {
+        let placed = self.loaded.decide_dates(order);
+        if placed > 0 && self.index.is_some() {
+            self.index = Some(JoinIndex::new(&self.loaded.store));
+        }
+        placed
     }
 
     /// Reading settings.

@@ -171,6 +171,13 @@ impl Diagnostics {
         }
     }
 
+    /// Drops the diagnostics of `kind`: what they said no longer holds.
+    pub fn remove_kind(&mut self, kind: DiagnosticKind) {
+        self.items.retain(|d| d.kind != kind);
+        self.suppressed.remove(kind.as_str());
+        self.per_kind.remove(&kind);
+    }
+
     /// Whether any diagnostic is at least `severity`.
     pub fn any_at_least(&self, severity: Severity) -> bool {
         self.items.iter().any(|d| d.severity >= severity)

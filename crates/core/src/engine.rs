@@ -46,7 +46,7 @@ use crate::load::RereadError;
 use crate::near_miss::NearMiss;
 use crate::store::Loc;
 use crate::story::Story;
-use crate::time::format_offset;
+use crate::time::{format_offset, DateOrder};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, Read};
 
@@ -215,6 +215,18 @@ impl Engine {
     pub fn set_tolerance(&mut self, tolerance_seconds: i64) {
         self.settings.tolerance_seconds = tolerance_seconds;
         self.run();
+    }
+
+    /// Places the rows whose day/month order their files did not tell, read in `order`, and
+    /// runs the analysis again: the results of reading those files again with that order
+    /// asked for, without reading them. Returns whether any stream was waiting for it.
+    pub fn decide_dates(&mut self, order: DateOrder) -> bool {
+        if order == DateOrder::Auto || self.data.undecided_streams() == 0 {
+            return false;
+        }
+        self.data.decide_dates(order);
+        self.run();
+        true
     }
 
     /// Runs the analysis again with other allowlist rules.

@@ -1,7 +1,8 @@
 //! Merging what loaders read in parallel into one data set, as if one had read it all.
 
+use super::dates::UndatedEvent;
 use super::{LoadOptions, Loaded, Loader, Part};
-use crate::store::{Loc, Sym};
+use crate::store::{Access, FileEvent, Loc, LogonEvent, NetEvent, ProcEvent, Sym};
 
 impl Loaded {
     /// Merges parts in the order given, as if one loader had read all their inputs in that
@@ -31,79 +32,48 @@ impl Loaded {
             .map(|(_, s)| self.store.strings.intern(s))
             .collect();
         other.store.strings = Default::default();
-        let m = |s: &mut Sym| *s = map[s.0 as usize];
-        let loc = |l: &mut Loc| l.stream += stream_offset;
+        let r = Renumber {
+            map: &map,
+            stream_offset,
+        };
         // Events are renumbered where they lie and then moved, not copied: one file holds one
         // table, so most lists are taken over whole.
         let o = &mut other.store;
-        for e in &mut o.net {
-            loc(&mut e.loc);
-            for s in [
-                &mut e.device,
-                &mut e.remote_ip,
-                &mut e.device_name,
-                &mut e.remote_port,
-                &mut e.protocol,
-                &mut e.local_ip,
-            ] {
-                m(s);
-            }
-        }
-        for e in &mut o.logons {
-            loc(&mut e.loc);
-            for s in [
-                &mut e.device,
-                &mut e.remote_ip,
-                &mut e.account_domain,
-                &mut e.account_name,
-                &mut e.account_sid,
-                &mut e.logon_id,
-                &mut e.remote_device_name,
-                &mut e.is_local_admin,
-                &mut e.action,
-            ] {
-                m(s);
-            }
-        }
-        for e in &mut o.files {
-            loc(&mut e.loc);
-            for s in [
-                &mut e.device,
-                &mut e.folder_path,
-                &mut e.path_key,
-                &mut e.action,
-                &mut e.device_name,
-                &mut e.file_name,
-                &mut e.sha1,
-                &mut e.sha256,
-                &mut e.md5,
-            ] {
-                m(s);
-            }
-        }
-        for e in &mut o.procs {
-            loc(&mut e.loc);
-            for s in [
-                &mut e.device,
-                &mut e.folder_path,
-                &mut e.path_key,
-                &mut e.command_line,
-                &mut e.parent,
-            ] {
-                m(s);
-            }
-        }
-        for a in &mut o.accesses {
-            loc(&mut a.loc);
-            for s in [
-                &mut a.device,
-                &mut a.device_name,
-                &mut a.address,
-                &mut a.port,
-                &mut a.session,
-            ] {
-                m(s);
-            }
+        o.net.iter_mut().for_each(|e| r.net(e));
+        o.logons.iter_mut().for_each(|e| r.logon(e));
+        o.files.iter_mut().for_each(|e| r.file(e));
+        o.procs.iter_mut().for_each(|e| r.proc(e));
+        o.accesses.iter_mut().for_each(|e| r.access(e));
+        // A row set aside goes back after the rows of its table before it: this part's rows
+        // come after all of the base's.
+        let st = &self.store;
+        let lens = [
+            st.net.len(),
+            st.logons.len(),
+            st.files.len(),
+            st.procs.len(),
+        ];
+        for mut u in std::mem::take(&mut other.undated) {
+            let table = match &mut u.event {
+                UndatedEvent::Net(e) => {
+                    r.net(e);
+                    0
+                }
+                UndatedEvent::Logon(e) => {
+                    r.logon(e);
+                    1
+                }
+                UndatedEvent::File(e) => {
+                    r.file(e);
+                    2
+                }
+                UndatedEvent::Proc(e) => {
+                    r.proc(e);
+                    3
+                }
+            };
+            u.before += lens[table];
+            self.undated.push(u);
         }
         let st = &mut self.store;
         take_or_extend(&mut st.net, std::mem::take(&mut o.net));
@@ -125,6 +95,95 @@ impl Loaded {
             r
         }));
         self.inputs.extend(other.inputs);
+    }
+}
+
+/// A part's symbols and stream numbers as the merged data set numbers them.
+struct Renumber<'a> {
+    map: &'a [Sym],
+    stream_offset: u32,
+}
+
+impl Renumber<'_> {
+    fn syms<const N: usize>(&self, loc: &mut Loc, syms: [&mut Sym; N]) {
+        loc.stream += self.stream_offset;
+        for s in syms {
+            *s = self.map[s.0 as usize];
+        }
+    }
+
+    fn net(&self, e: &mut NetEvent) {
+        self.syms(
+            &mut e.loc,
+            [
+                &mut e.device,
+                &mut e.remote_ip,
+                &mut e.device_name,
+                &mut e.remote_port,
+                &mut e.protocol,
+                &mut e.local_ip,
+            ],
+        );
+    }
+
+    fn logon(&self, e: &mut LogonEvent) {
+        self.syms(
+            &mut e.loc,
+            [
+                &mut e.device,
+                &mut e.remote_ip,
+                &mut e.account_domain,
+                &mut e.account_name,
+                &mut e.account_sid,
+                &mut e.logon_id,
+                &mut e.remote_device_name,
+                &mut e.is_local_admin,
+                &mut e.action,
+            ],
+        );
+    }
+
+    fn file(&self, e: &mut FileEvent) {
+        self.syms(
+            &mut e.loc,
+            [
+                &mut e.device,
+                &mut e.folder_path,
+                &mut e.path_key,
+                &mut e.action,
+                &mut e.device_name,
+                &mut e.file_name,
+                &mut e.sha1,
+                &mut e.sha256,
+                &mut e.md5,
+            ],
+        );
+    }
+
+    fn proc(&self, e: &mut ProcEvent) {
+        self.syms(
+            &mut e.loc,
+            [
+                &mut e.device,
+                &mut e.folder_path,
+                &mut e.path_key,
+                &mut e.command_line,
+                &mut e.parent,
+            ],
+        );
+    }
+
+    fn access(&self, a: &mut Access) {
+        self.syms(
+            &mut a.loc,
+            [
+                &mut a.device,
+                &mut a.device_name,
+                &mut a.address,
+                &mut a.port,
+                &mut a.session,
+            ],
+        );
     }
 }
 

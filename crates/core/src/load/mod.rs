@@ -217,6 +217,7 @@ pub struct Loader {
     streams: Vec<StreamInfo>,
     reports: Vec<StreamReport>,
     inputs: Vec<InputInfo>,
+    undated: Vec<dates::Undated>,
 }
 
 /// Everything loaded.
@@ -231,6 +232,9 @@ pub struct Loaded {
     pub reports: Vec<StreamReport>,
     /// Inputs, indexed by `StreamInfo::input`.
     pub inputs: Vec<InputInfo>,
+    /// Rows of streams whose day/month order is still to be chosen
+    /// ([`Loaded::decide_dates`]).
+    undated: Vec<dates::Undated>,
 }
 
 /// What one [`Loader`] read, before merging.
@@ -247,6 +251,7 @@ impl Loader {
             streams: Vec::new(),
             reports: Vec::new(),
             inputs: Vec::new(),
+            undated: Vec::new(),
         }
     }
 
@@ -321,6 +326,7 @@ impl Loader {
             streams: self.streams,
             reports: self.reports,
             inputs: self.inputs,
+            undated: self.undated,
         })
     }
 }
