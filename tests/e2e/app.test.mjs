@@ -293,6 +293,14 @@ for (const url of urls) {
         && !document.querySelector('[data-testid=date-order-prompt]'), ref.chains.length);
       await waitForResults(page);
       await assertSameAsCli(page, ref);
+      // Placed without reading the file again: its report says the order was chosen after
+      // reading (reading again with the order asked for says 'as requested'), and no
+      // date-order error is left.
+      const net = page.locator('[data-testid=input-report][data-name="DeviceNetworkEvents.csv"]');
+      assert.match(await net.textContent(), /month first \(chosen after reading\)/);
+      assert.doesNotMatch(await net.textContent(), /day\/month order unknown/);
+      const caveats = await page.evaluate(() => document.querySelector('[data-testid=caveats]')?.textContent ?? '');
+      assert.doesNotMatch(caveats, /could not be read/);
     });
 
     test('a fleet of 2,000 hosts: the push folds, the intrusion stands out, no lane per device', async () => {

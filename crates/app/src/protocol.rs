@@ -56,6 +56,14 @@ pub enum ToWorker {
         /// The rules in force.
         allowlist: Allowlist,
     },
+    /// Place the rows whose day/month order their files did not tell, read in `order`, and
+    /// analyse again (no re-reading).
+    DateOrder {
+        /// Request number; the replies are those of a load.
+        seq: u32,
+        /// The order chosen.
+        order: DateOrder,
+    },
     /// Run the query again with another tolerance (no re-reading).
     Tolerance {
         /// Request number.

@@ -263,6 +263,12 @@ pub enum Action {
     },
     /// Reading options changed (a reload follows).
     SetOptions(ReadOptions),
+    /// The day/month order was chosen for the rows that waited for it: the replies to this
+    /// request are those of a load.
+    DecideDates {
+        /// Request number.
+        seq: u32,
+    },
     /// Filter text.
     SetFilter(String),
     /// Filter field.
@@ -477,6 +483,10 @@ impl Reducible for State {
                 s.tolerance = tolerance;
             }
             Action::SetOptions(o) => s.options = o,
+            Action::DecideDates { seq } => {
+                s.seq = seq;
+                s.load_seq = seq;
+            }
             Action::SetFilter(f) => s.filter = f,
             Action::SetFilterField(f) => s.filter_field = f,
             Action::SetSort(k) => s.sort = k,

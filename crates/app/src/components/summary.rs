@@ -53,11 +53,7 @@ fn date_prompt() -> Html {
     }
     let choose = |order: DateOrder| {
         let ctx = ctx.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut options = ctx.state.options;
-            options.date_order = order;
-            ctx.set_options(options);
-        })
+        Callback::from(move |_: MouseEvent| ctx.decide_dates(order))
     };
     html! {
         <div class="date-prompt alert alert-warning" role="alert" data-testid="date-order-prompt">

@@ -8,6 +8,7 @@ use crate::codec;
 use crate::host::{self, Input};
 use crate::protocol::{ChainQuery, DownloadKind, FromWorker, ListKind, ToWorker};
 use crate::state::{Action, Phase, ReadOptions, Rules, State};
+use copyexec_core::time::DateOrder;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -186,6 +187,14 @@ impl AppContext {
         if !files.is_empty() {
             self.start_load(files, options);
         }
+    }
+
+    /// Places the rows whose day/month order their files did not tell, read in `order`, and
+    /// analyses again; the files are not read again.
+    pub fn decide_dates(&self, order: DateOrder) {
+        let seq = self.next_seq();
+        self.dispatch(Action::DecideDates { seq });
+        self.post(&ToWorker::DateOrder { seq, order }, None);
     }
 
     /// Runs the query again with another tolerance.

@@ -23,6 +23,7 @@ use copyexec_core::load::decode::Layer;
 use copyexec_core::load::StreamReport;
 use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::story::graph;
+use copyexec_core::time::DateOrder;
 use copyexec_core::ChainsDocument;
 use copyexec_core::{Dataset, Engine};
 use copyexec_report::{
@@ -47,6 +48,8 @@ struct Session {
     files: Vec<File>,
     /// The latest request; evidence for an older one is not read.
     latest: u32,
+    /// How long reading the files took.
+    read_ms: f64,
     /// A result waits for its evidence.
     pending: bool,
     /// Its evidence is to be read `delay` ms after its first page of chains went out.
@@ -206,6 +209,7 @@ fn handle(message: ToWorker, data: &JsValue) {
                 }
             });
         }
+        ToWorker::DateOrder { seq, order } => decide_dates(seq, order),
         ToWorker::Tolerance { seq, tolerance } => {
             SESSION.with(|s| {
                 if let Some(session) = s.borrow_mut().as_mut() {
@@ -526,6 +530,22 @@ fn load(
             near_misses: true,
         },
     );
+    post_loaded(seq, &engine, read_ms);
+    let mut session = Session {
+        engine,
+        files,
+        latest: seq,
+        read_ms,
+        pending: false,
+        delay_ms: 0,
+        scheduled: false,
+    };
+    analyse(seq, &mut session, analysed, 0);
+    SESSION.with(|s| *s.borrow_mut() = Some(session));
+}
+
+/// What was read, for the files' reports and the summary.
+fn post_loaded(seq: u32, engine: &Engine, read_ms: f64) {
     post(
         &FromWorker::Loaded {
             seq,
@@ -539,16 +559,20 @@ fn load(
         },
         None,
     );
-    let mut session = Session {
-        engine,
-        files,
-        latest: seq,
-        pending: false,
-        delay_ms: 0,
-        scheduled: false,
-    };
-    analyse(seq, &mut session, analysed, 0);
-    SESSION.with(|s| *s.borrow_mut() = Some(session));
+}
+
+/// The day/month order chosen after reading: the rows that waited for it are placed and the
+/// analysis runs again, answered as a load is (the files' reports change too).
+fn decide_dates(seq: u32, order: DateOrder) {
+    SESSION.with(|s| {
+        if let Some(session) = s.borrow_mut().as_mut() {
+            let started = now();
+            session.engine.decide_dates(order);
+            session.latest = seq;
+            post_loaded(seq, &session.engine, session.read_ms);
+            analyse(seq, session, started, 0);
+        }
+    });
 }
 
 /// A reader that fails at once (the file could not be opened).
