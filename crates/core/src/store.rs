@@ -9,7 +9,10 @@ use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 /// An interned string: its index in first-seen order, so the same inputs give the same numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
 pub struct Sym(pub u32);
 
 impl string_interner::Symbol for Sym {
@@ -45,6 +48,43 @@ impl Default for Interner {
         let mut i = Interner(string_interner::StringInterner::with_hasher(FxBuildHasher));
         i.intern("");
         i
+    }
+}
+
+/// The strings in symbol order; read back, they get the same symbols.
+impl Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|(_, text)| text))
+    }
+}
+
+impl<'de> Deserialize<'de> for Interner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Strings;
+        impl<'de> serde::de::Visitor<'de> for Strings {
+            type Value = Interner;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("distinct strings, the empty one first")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Interner, A::Error> {
+                let mut out = Interner::default();
+                let mut n = 0usize;
+                while let Some(text) = seq.next_element::<&str>()? {
+                    // A repeated string would shift every later symbol.
+                    if out.intern(text).0 as usize != n {
+                        return Err(serde::de::Error::custom(
+                            "a string repeated or the empty one not first",
+                        ));
+                    }
+                    n += 1;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Strings)
     }
 }
 
@@ -100,7 +140,7 @@ pub struct Loc {
 }
 
 /// A DeviceNetworkEvents row that passed `LocalPort == 445 and isnotempty(RemoteIP)`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct NetEvent {
     /// Where it came from.
     pub loc: Loc,
@@ -124,7 +164,7 @@ pub struct NetEvent {
 }
 
 /// A DeviceLogonEvents row with a timestamp.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct LogonEvent {
     /// Where it came from.
     pub loc: Loc,
@@ -151,7 +191,7 @@ pub struct LogonEvent {
 }
 
 /// A DeviceFileEvents row that passed the query's action and initiator filter.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct FileEvent {
     /// Where it came from.
     pub loc: Loc,
@@ -179,7 +219,7 @@ pub struct FileEvent {
 }
 
 /// A DeviceProcessEvents row with a timestamp.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ProcEvent {
     /// Where it came from.
     pub loc: Loc,
@@ -198,7 +238,7 @@ pub struct ProcEvent {
 }
 
 /// Every kept event.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Store {
     /// Strings of all events.
     pub strings: Interner,
@@ -217,7 +257,7 @@ pub struct Store {
 }
 
 /// A share access (5140/5145) or network logon (4624) from an address.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Access {
     /// Where it came from.
     pub loc: Loc,

@@ -158,7 +158,7 @@ pub enum Stamp {
 }
 
 /// A numeric date with its two leading fields not yet assigned to day and month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumericDate {
     /// First field as written.
     pub first: u8,

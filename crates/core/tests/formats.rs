@@ -564,14 +564,84 @@ fn parts_read_in_parallel_merge_to_the_same_result() {
         .collect();
     let merged = copyexec_core::Dataset::new(Loaded::from_parts(parts));
     assert_eq!(row_lines(&merged, 5), row_lines(&sequential, 5));
-    let doc = |d: copyexec_core::Dataset| {
-        let settings = copyexec_core::Settings {
-            near_misses: true,
-            ..Default::default()
-        };
-        serde_json::to_string(&copyexec_core::Engine::new(d, settings).document()).unwrap()
-    };
     assert_eq!(doc(merged), doc(sequential));
+}
+
+fn doc(d: copyexec_core::Dataset) -> String {
+    let settings = copyexec_core::Settings {
+        near_misses: true,
+        ..Default::default()
+    };
+    serde_json::to_string(&copyexec_core::Engine::new(d, settings).document()).unwrap()
+}
+
+/// Every file of the public data sets the tests read, in one analysis: Defender CSV and JSON,
+/// archives, Windows Security and Sysmon logs (EVTX, XML, JSON lines).
+fn every_dataset_file() -> Option<Vec<(String, Vec<u8>)>> {
+    let root = datasets()?;
+    // And the four exports of a chain, so that there are chains to compare.
+    let mut out: Vec<(String, Vec<u8>)> = chain_csvs()
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.into_bytes()))
+        .collect();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::metadata(&p).unwrap().len() < 64 << 20 {
+                let name = p.strip_prefix(&root).unwrap().display().to_string();
+                out.push((name, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    Some(out)
+}
+
+#[test]
+fn parts_sent_as_bytes_merge_to_the_same_result() {
+    use copyexec_core::load::{Loaded, Loader, Part};
+    let Some(files) = every_dataset_file() else {
+        return;
+    };
+    assert!(files.len() > 10, "the data sets are there");
+    let read = |bytes_between: bool| {
+        let parts = files
+            .iter()
+            .map(|(name, bytes)| {
+                let mut l = Loader::new(LoadOptions::default());
+                l.add_input(
+                    name,
+                    Some(bytes.len() as u64),
+                    bytes.as_slice(),
+                    &mut |_| true,
+                )
+                .unwrap();
+                let part = l.into_part();
+                if bytes_between {
+                    Part::from_bytes(&part.to_bytes()).unwrap()
+                } else {
+                    part
+                }
+            })
+            .collect();
+        copyexec_core::Dataset::new(Loaded::from_parts(parts))
+    };
+    let (direct, sent) = (read(false), read(true));
+    assert!(!direct.rows(5).is_empty(), "there are rows to compare");
+    assert_eq!(
+        serde_json::to_string(direct.reports()).unwrap(),
+        serde_json::to_string(sent.reports()).unwrap()
+    );
+    assert_eq!(row_lines(&sent, 3600), row_lines(&direct, 3600));
+    assert_eq!(doc(sent), doc(direct));
+    assert!(Part::from_bytes(b"not a part").is_err());
 }
 
 #[test]

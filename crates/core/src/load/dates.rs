@@ -8,6 +8,7 @@ use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::schema::Table;
 use crate::store::{FileEvent, LogonEvent, NetEvent, ProcEvent};
 use crate::time::{DateOrder, DateOrderProblem, NumericDate};
+use serde::{Deserialize, Serialize};
 
 impl Loader {
     /// Places the stream's numeric dates once its day/month order is known; when it cannot be
@@ -149,7 +150,7 @@ const NO_SUCH_DATE: &str = "date does not exist in the file's day/month order";
 const ORDER_UNKNOWN: &str = "day/month order unknown";
 
 /// A row whose numeric date waits for a day/month order its stream did not tell.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Undated {
     /// Events of its table before it once the undated rows are set aside: where it goes back.
     pub(super) before: usize,
@@ -159,7 +160,7 @@ pub struct Undated {
 }
 
 /// The event of an [`Undated`] row, its time not set.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub(super) enum UndatedEvent {
     Net(NetEvent),
     Logon(LogonEvent),

@@ -26,6 +26,7 @@ pub(crate) mod json;
 pub mod limits;
 pub(crate) mod lines;
 mod merge;
+mod part;
 pub mod read;
 mod report;
 pub(crate) mod timeline;
@@ -34,6 +35,7 @@ pub mod winlog;
 pub use error::{Cancelled, LoadError, RereadError};
 pub use ingest::{StampStats, TableStats};
 pub use limits::Limits;
+pub use part::PartBytesError;
 
 use crate::diag::{Diagnostics, Severity};
 use crate::schema::Table;
@@ -106,7 +108,7 @@ pub enum StreamKind {
 }
 
 /// A stream: one input file, or one member of an archive.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StreamInfo {
     /// Index of the input it came from.
     pub input: u32,
