@@ -420,5 +420,33 @@ for (const url of urls) {
       await panel.locator('[data-testid=preset][data-preset=software-deployment] [data-testid=preset-toggle]').setChecked(false);
       await page.waitForFunction((n) => document.querySelector('[data-testid=chain-count]')?.textContent.trim() === String(n), 10007);
     });
+
+    test('read in 1, 2 or 4 workers, the files give the same bytes as the CLI, unreadable ones included', async () => {
+      // A fleet of 400 hosts beside the damaged files: large enough to be shared out.
+      const dir = artifact('parallel');
+      execFileSync(join(ROOT, 'target/release/copyexec-fleet'), [dir, '400']);
+      for (const f of BAD_FILES) writeFileSync(join(dir, f), readFileSync(join(BAD, f)));
+      const files = ['DeviceFileEvents.csv', 'DeviceLogonEvents.csv', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv', ...BAD_FILES].sort();
+      const ref = cliChains(dir, files, 5);
+      assert.ok(ref.doc.chains.length > 2000, 'the fleet makes chains');
+      for (const cores of [1, 2, 4]) {
+        const other = await openApp(browser, url, { cores });
+        try {
+          await chooseFiles(other.page, files.map((f) => join(dir, f)));
+          await waitForResults(other.page, 120000);
+          const readers = Number(await other.page.getAttribute('[data-testid=summary]', 'data-readers'));
+          assert.equal(readers, cores, `${cores} cores: files read by ${cores} workers`);
+          assert.equal(await chainCount(other.page), ref.doc.chains.length);
+          assert.equal(await download(other.page, 'download-chains'), ref.text, `${cores} workers: chains JSON = CLI bytes`);
+          const summary = await other.page.textContent('[data-testid=summary]');
+          if (cores > 1) assert.match(summary, new RegExp(`by ${cores} workers`));
+          else assert.doesNotMatch(summary, /by \d+ workers/);
+          assert.deepEqual(foreignRequests(url, other.requests), []);
+          assert.deepEqual(other.errors, []);
+        } finally {
+          await other.context.close();
+        }
+      }
+    });
   });
 }

@@ -155,12 +155,16 @@ export async function appCards(page) {
 }
 
 /** Opens the app; records every request the page and its worker make. */
-export async function openApp(browser, url, { colorScheme = 'light' } = {}) {
+export async function openApp(browser, url, { colorScheme = 'light', cores = null } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1440, height: 900 },
     acceptDownloads: true,
     colorScheme,
   });
+  // The cores the page sees, which set how many workers read.
+  if (cores != null) {
+    await context.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), cores);
+  }
   const requests = [];
   const errors = [];
   context.on('request', (r) => requests.push(r.url()));

@@ -1,8 +1,9 @@
 //! Messages between the page and the analysis worker.
 //!
 //! Each message is a plain JS object `{ msg, files?, bytes? }`: `msg` is one of the enums
-//! below as JSON text; `File` objects (to the worker) and download bytes (from it) travel
-//! beside it, because they do not survive a trip through JSON.
+//! below as JSON text; `File` objects (to the worker), download bytes (from it) and what a
+//! reading worker read (passed on by the page) travel beside it, because they do not survive
+//! a trip through JSON.
 
 use copyexec_core::allowlist::Allowlist;
 use copyexec_core::chains::Chain;
@@ -40,6 +41,31 @@ pub enum ToWorker {
         /// Allowlist rules in force.
         #[serde(default)]
         allowlist: Allowlist,
+        /// Inputs read by reading workers: what they read comes in [`ToWorker::Part`]s
+        /// (the page passes them on); this worker reads the others.
+        #[serde(default)]
+        elsewhere: Vec<usize>,
+    },
+    /// To a reading worker: read these inputs (the `File`s travel in `files`, same order),
+    /// each on its own, and answer one [`FromWorker::Part`] per input.
+    Read {
+        /// Request number of the load.
+        seq: u32,
+        /// Input numbers in the load.
+        inputs: Vec<usize>,
+        /// Display names.
+        names: Vec<String>,
+        /// Offset of zone-less timestamps, minutes east of UTC.
+        offset_minutes: i32,
+        /// Day/month order of numeric dates.
+        date_order: DateOrder,
+    },
+    /// What a reading worker read of one input (the bytes of a core `Part` travel beside).
+    Part {
+        /// Request number of the load.
+        seq: u32,
+        /// Input number.
+        input: usize,
     },
     /// Open a copyexec HTML report (the `File` travels in `files`): its embedded chains
     /// document is shown again.
@@ -172,6 +198,14 @@ pub enum FromWorker {
         loaded: u64,
         /// Its size.
         total: u64,
+    },
+    /// From a reading worker: one input read (the bytes of a core `Part` travel beside),
+    /// for the analysis worker.
+    Part {
+        /// Request number of the load.
+        seq: u32,
+        /// Input number.
+        input: usize,
     },
     /// All inputs were read: what was found in them.
     Loaded {

@@ -154,6 +154,8 @@ pub struct State {
     pub options: ReadOptions,
     /// Milliseconds spent reading.
     pub read_ms: f64,
+    /// Workers the files were read in.
+    pub readers: usize,
     /// A problem to show.
     pub error: Option<String>,
     /// An informational message.
@@ -213,6 +215,7 @@ impl Default for State {
                 date_order: DateOrder::Auto,
             },
             read_ms: 0.0,
+            readers: 1,
             error: None,
             notice: None,
             filter: String::new(),
@@ -246,6 +249,8 @@ pub enum Action {
         seq: u32,
         /// The files.
         files: Rc<Vec<Input>>,
+        /// Workers that read them.
+        readers: usize,
     },
     /// What the worker said (its messages are the actions: no second type for each).
     Worker(FromWorker),
@@ -412,7 +417,7 @@ impl State {
                 self.problem(message);
             }
             // Handled by the bridge: the bytes go to a file, not to the state.
-            FromWorker::Download { .. } => return false,
+            FromWorker::Download { .. } | FromWorker::Part { .. } => return false,
         }
         true
     }
@@ -439,8 +444,13 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::StartLoad { seq, files } => {
+            Action::StartLoad {
+                seq,
+                files,
+                readers,
+            } => {
                 s.phase = Phase::Loading;
+                s.readers = readers;
                 s.seq = seq;
                 s.load_seq = seq;
                 s.progress = files

@@ -94,7 +94,7 @@ pub fn summary() -> Html {
     let suppressed = stats.suppressed;
     html! {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
-            data-read-ms={format!("{:.0}", state.read_ms)} data-query-ms={format!("{:.0}", result.query_ms)}
+            data-read-ms={format!("{:.0}", state.read_ms)} data-readers={state.readers.to_string()} data-query-ms={format!("{:.0}", result.query_ms)}
             data-testid="summary">
             <DatePrompt />
             if t.rows_skipped > 0 || t.streams_skipped > 0 || !state.missing_tables.is_empty() {
@@ -143,10 +143,11 @@ pub fn summary() -> Html {
             }
             <p class="summary-note muted">
                 { format!(
-                    "{} query rows at a tolerance of {} s · {} rows read from {} file{} ({} usable, {} filtered by the query, {} unreadable) in {}",
+                    "{} query rows at a tolerance of {} s · {} rows read from {} file{} ({} usable, {} filtered by the query, {} unreadable) in {}{}",
                     format::count(t.query_rows), result.tolerance, format::count(t.rows_read), files,
                     if files == 1 { "" } else { "s" }, format::count(t.rows_used),
-                    format::count(t.rows_filtered), format::count(t.rows_skipped), format::millis(state.read_ms)
+                    format::count(t.rows_filtered), format::count(t.rows_skipped), format::millis(state.read_ms),
+                    if state.readers > 1 { format!(" by {} workers", state.readers) } else { String::new() }
                 ) }
             </p>
             if let Some(a) = &result.allowlist {

@@ -1,3 +1,4 @@
 //! Custom hooks.
 
+pub mod readers;
 pub mod use_worker;

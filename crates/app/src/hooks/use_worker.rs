@@ -5,11 +5,12 @@
 //! the tolerance, ask for a download, cancel.
 
 use crate::codec;
+use crate::hooks::readers::{self, Reader};
 use crate::host::{self, Input};
 use crate::protocol::{ChainQuery, DownloadKind, FromWorker, ListKind, ToWorker};
 use crate::state::{Action, Phase, ReadOptions, Rules, State};
 use copyexec_core::time::DateOrder;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -23,7 +24,11 @@ struct Bridge {
     worker: Option<Worker>,
     on_message: Option<Handler<MessageEvent>>,
     on_error: Option<Handler<ErrorEvent>>,
+    /// Reading workers beside the analysis worker.
+    readers: Vec<Reader>,
     seq: Cell<u32>,
+    /// The latest load: parts read for an older one are not passed on.
+    load_seq: Cell<u32>,
     last_url: Option<String>,
 }
 
@@ -59,29 +64,8 @@ impl AppContext {
         ensure_worker(&self.bridge, &dispatcher);
         let b = self.bridge.borrow();
         let Some(worker) = &b.worker else { return };
-        let obj = Object::new();
-        let msg = match codec::encode(message) {
-            Ok(m) => m,
-            Err(e) => {
-                self.dispatch(Action::Problem(format!(
-                    "internal: unsendable message: {e}"
-                )));
-                return;
-            }
-        };
-        let _ = Reflect::set(&obj, &"msg".into(), &msg);
-        if let Some(files) = files {
-            let list = Array::new();
-            for f in files {
-                list.push(&f.file);
-            }
-            let _ = Reflect::set(&obj, &"files".into(), &list);
-        }
-        if let Err(e) = worker.post_message(&obj) {
-            self.dispatch(Action::Problem(format!(
-                "could not reach the analysis worker: {}",
-                host::describe(&e)
-            )));
+        if let Err(e) = readers::post(worker, message, files, None) {
+            self.dispatch(Action::Problem(e));
         }
     }
 
@@ -112,6 +96,7 @@ impl AppContext {
         self.dispatch(Action::StartLoad {
             seq,
             files: files.clone(),
+            readers: 1,
         });
         self.post(&ToWorker::OpenReport { seq, name }, Some(&files));
     }
@@ -165,10 +150,37 @@ impl AppContext {
 
     fn start_load(&self, files: Rc<Vec<Input>>, options: ReadOptions) {
         let seq = self.next_seq();
+        self.bridge.borrow().load_seq.set(seq);
+        let sizes: Vec<f64> = files.iter().map(|f| f.file.size()).collect();
+        let plan = readers::plan(&sizes, readers::workers());
         self.dispatch(Action::StartLoad {
             seq,
             files: files.clone(),
+            readers: plan.len(),
         });
+        // The reading workers start first; the analysis worker reads its share meanwhile.
+        let mut elsewhere = Vec::new();
+        for (k, inputs) in plan.iter().enumerate().skip(1) {
+            let message = ToWorker::Read {
+                seq,
+                inputs: inputs.clone(),
+                names: inputs.iter().map(|&i| files[i].name.clone()).collect(),
+                offset_minutes: options.offset_minutes,
+                date_order: options.date_order,
+            };
+            let share: Vec<Input> = inputs.iter().map(|&i| files[i].clone()).collect();
+            match ensure_reader(&self.bridge, &self.state.dispatcher(), k - 1) {
+                Ok(()) => {
+                    let b = self.bridge.borrow();
+                    match b.readers[k - 1].read(&message, &share) {
+                        Ok(()) => elsewhere.extend_from_slice(inputs),
+                        // The analysis worker reads that share itself.
+                        Err(e) => self.dispatch(Action::Problem(e)),
+                    }
+                }
+                Err(e) => self.dispatch(Action::Problem(e)),
+            }
+        }
         let message = ToWorker::Load {
             seq,
             names: files.iter().map(|f| f.name.clone()).collect(),
@@ -176,6 +188,7 @@ impl AppContext {
             offset_minutes: options.offset_minutes,
             date_order: options.date_order,
             allowlist: (*self.state.allowlist).clone(),
+            elsewhere,
         };
         self.post(&message, Some(&files));
     }
@@ -279,6 +292,63 @@ fn stop_worker(bridge: &Rc<RefCell<Bridge>>) {
     }
     b.on_message = None;
     b.on_error = None;
+    for r in b.readers.drain(..) {
+        r.stop();
+    }
+}
+
+/// Makes reading worker `k` ready for a new load: started if missing, replaced if it is still
+/// reading for an earlier one.
+fn ensure_reader(
+    bridge: &Rc<RefCell<Bridge>>,
+    dispatch: &UseReducerDispatcher<State>,
+    k: usize,
+) -> Result<(), String> {
+    {
+        let b = bridge.borrow();
+        if let Some(r) = b.readers.get(k) {
+            if !r.busy() {
+                return Ok(());
+            }
+            r.stop();
+        }
+    }
+    let weak = Rc::downgrade(bridge);
+    let part = Rc::new(move |seq: u32, input: usize, bytes: JsValue| {
+        let Some(bridge) = weak.upgrade() else { return };
+        let b = bridge.borrow();
+        if seq != b.load_seq.get() {
+            return;
+        }
+        if let Some(worker) = &b.worker {
+            let _ = readers::post(worker, &ToWorker::Part { seq, input }, None, Some(&bytes));
+        }
+    });
+    let message = {
+        let dispatch = dispatch.clone();
+        Rc::new(move |m: FromWorker| dispatch.dispatch(Action::Worker(m)))
+    };
+    let failed = {
+        let dispatch = dispatch.clone();
+        let weak = Rc::downgrade(bridge);
+        Rc::new(move |why: String| {
+            dispatch.dispatch(Action::Problem(format!(
+                "Reading stopped unexpectedly ({why}). Please report this with the files' formats; the analysis was reset."
+            )));
+            if let Some(bridge) = weak.upgrade() {
+                stop_worker(&bridge);
+            }
+        })
+    };
+    let reader = Reader::start(part, message, failed)
+        .map_err(|e| format!("A reading worker could not be started: {e}"))?;
+    let mut b = bridge.borrow_mut();
+    if k < b.readers.len() {
+        b.readers[k] = reader;
+    } else {
+        b.readers.push(reader);
+    }
+    Ok(())
 }
 
 fn ensure_worker(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<State>) {
@@ -426,15 +496,23 @@ pub fn use_app() -> AppContext {
         worker: None,
         on_message: None,
         on_error: None,
+        readers: Vec::new(),
         seq: Cell::new(0),
+        load_seq: Cell::new(0),
         last_url: None,
     });
     {
         let bridge = bridge.clone();
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
-            // Start the worker early so the module is compiled there before files arrive.
+            // Start the workers early so the module is instantiated there before files arrive.
             ensure_worker(&bridge, &dispatcher);
+            for k in 0..readers::workers() - 1 {
+                if let Err(e) = ensure_reader(&bridge, &dispatcher, k) {
+                    dispatcher.dispatch(Action::Problem(e));
+                    break;
+                }
+            }
             move || stop_worker(&bridge)
         });
     }

@@ -9,6 +9,7 @@
 
 mod blob_reader;
 mod lists;
+mod reading;
 
 use crate::codec;
 use crate::protocol::{
@@ -20,8 +21,8 @@ use copyexec_core::allowlist::Allowlist;
 use copyexec_core::engine::{EvidenceSource, Settings};
 use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
+use copyexec_core::load::LoadOptions;
 use copyexec_core::load::StreamReport;
-use copyexec_core::load::{LoadOptions, Loader};
 use copyexec_core::story::graph;
 use copyexec_core::time::DateOrder;
 use copyexec_core::ChainsDocument;
@@ -39,9 +40,6 @@ use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
 
 /// Query rows sent to the page for its table (when it opens); the download has all of them.
 const ROWS_SHOWN: usize = 5000;
-
-/// Bytes between two progress messages.
-const PROGRESS_STEP: u64 = 2 * 1024 * 1024;
 
 struct Session {
     engine: Engine,
@@ -181,6 +179,7 @@ fn handle(message: ToWorker, data: &JsValue) {
             offset_minutes,
             date_order,
             allowlist,
+            elsewhere,
         } => {
             let files = files_of(data);
             load(
@@ -193,9 +192,36 @@ fn handle(message: ToWorker, data: &JsValue) {
                     offset_minutes,
                     date_order,
                 },
+                &elsewhere,
             );
         }
+        ToWorker::Read {
+            seq,
+            inputs,
+            names,
+            offset_minutes,
+            date_order,
+        } => reading::read_for_others(
+            seq,
+            &inputs,
+            &names,
+            &files_of(data),
+            LoadOptions {
+                offset_minutes,
+                date_order,
+            },
+        ),
+        ToWorker::Part { seq, input } => {
+            let bytes = Reflect::get(data, &"bytes".into())
+                .ok()
+                .and_then(|b| b.dyn_into::<Uint8Array>().ok())
+                .map(|b| b.to_vec());
+            if let Some(read) = reading::receive(seq, input, bytes) {
+                start_session(seq, read);
+            }
+        }
         ToWorker::OpenReport { seq, name } => {
+            reading::forget();
             let files = files_of(data);
             open_report(seq, name, files.into_iter().next());
         }
@@ -461,6 +487,7 @@ fn download_opened(kind: DownloadKind, doc: &ChainsDocument) {
     send_bytes(kind, &out);
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load(
     seq: u32,
     names: Vec<String>,
@@ -468,74 +495,30 @@ fn load(
     tolerance: i64,
     allowlist: Allowlist,
     options: LoadOptions,
+    elsewhere: &[usize],
 ) {
     SESSION.with(|s| *s.borrow_mut() = None);
     OPENED.with(|o| *o.borrow_mut() = None);
-    let started = now();
-    let mut loader = Loader::new(options);
-    for (i, (name, file)) in names.iter().zip(&files).enumerate() {
-        let total = file.size() as u64;
-        post(
-            &FromWorker::Progress {
-                seq,
-                file: i,
-                loaded: 0,
-                total,
-            },
-            None,
-        );
-        let mut last = 0u64;
-        let mut progress = |bytes: u64| {
-            if bytes >= last + PROGRESS_STEP {
-                last = bytes;
-                post(
-                    &FromWorker::Progress {
-                        seq,
-                        file: i,
-                        loaded: bytes.min(total),
-                        total,
-                    },
-                    None,
-                );
-            }
-            true
-        };
-        match BlobReader::new(file.clone().into()) {
-            // A file that fails part-way is reported in its stream's diagnostics by the core.
-            Ok(reader) => {
-                let _ = loader.add_input(name, Some(total), reader, &mut progress);
-            }
-            Err(e) => {
-                let _ = loader.add_input(name, Some(total), FailingReader(e), &mut progress);
-            }
-        }
-        post(
-            &FromWorker::Progress {
-                seq,
-                file: i,
-                loaded: total,
-                total,
-            },
-            None,
-        );
+    let settings = Settings {
+        tolerance_seconds: tolerance,
+        allowlist,
+        near_misses: true,
+    };
+    if let Some(read) = reading::start(seq, names, files, options, settings, elsewhere) {
+        start_session(seq, read);
     }
-    let data = Dataset::new(loader.finish());
-    let read_ms = now() - started;
+}
+
+/// The data set of load `seq` is read: the query runs and the session begins.
+fn start_session(seq: u32, read: reading::Read) {
     let analysed = now();
-    let engine = Engine::new(
-        data,
-        Settings {
-            tolerance_seconds: tolerance,
-            allowlist,
-            near_misses: true,
-        },
-    );
-    post_loaded(seq, &engine, read_ms);
+    let engine = Engine::new(read.data, read.settings);
+    post_loaded(seq, &engine, read.read_ms);
     let mut session = Session {
         engine,
-        files,
+        files: read.files,
         latest: seq,
-        read_ms,
+        read_ms: read.read_ms,
         pending: false,
         delay_ms: 0,
         scheduled: false,
@@ -573,15 +556,6 @@ fn decide_dates(seq: u32, order: DateOrder) {
             analyse(seq, session, started, 0);
         }
     });
-}
-
-/// A reader that fails at once (the file could not be opened).
-struct FailingReader(std::io::Error);
-
-impl std::io::Read for FailingReader {
-    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Err(std::io::Error::new(self.0.kind(), self.0.to_string()))
-    }
 }
 
 /// Rows and chains for the session's tolerance, posted at once; the evidence the engine has

@@ -1,0 +1,195 @@
+//! The reading workers: more workers running the same module, each reading some of the files
+//! of a load into a core part, which the page passes on, untouched, to the analysis worker.
+//!
+//! A file is read by one worker (the core reads a file front to back), so the files are shared
+//! out by size, largest first, to whichever worker has the fewest bytes so far; the analysis
+//! worker takes its share too. The parts are merged there in file order, so the result is the
+//! one a single worker gives.
+
+use crate::codec;
+use crate::host::{self, Input};
+use crate::protocol::{FromWorker, ToWorker};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+/// Most workers reading at once (the analysis worker included): each holds its own copy of
+/// the module's memory while it reads.
+const MAX_WORKERS: usize = 4;
+
+/// Below this many bytes in all, the analysis worker reads everything: handing files out and
+/// passing parts on costs more than it saves.
+const SHARE_FROM_BYTES: f64 = 1024.0 * 1024.0;
+
+/// Workers to read with on this machine (`navigator.hardwareConcurrency`, clamped).
+pub fn workers() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0);
+    (cores as usize).clamp(1, MAX_WORKERS)
+}
+
+/// Which files each worker reads: `plan[0]` is the analysis worker's share, every share is in
+/// file order, no share is empty. Largest file first, to the least loaded worker.
+pub fn plan(sizes: &[f64], workers: usize) -> Vec<Vec<usize>> {
+    let total: f64 = sizes.iter().sum();
+    let n = if total < SHARE_FROM_BYTES {
+        1
+    } else {
+        workers.clamp(1, sizes.len().max(1))
+    };
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
+    let mut shares = vec![Vec::new(); n];
+    let mut loads = vec![0.0f64; n];
+    for i in order {
+        let least = (0..n)
+            .min_by(|&a, &b| loads[a].total_cmp(&loads[b]).then(a.cmp(&b)))
+            .unwrap_or(0);
+        shares[least].push(i);
+        loads[least] += sizes[i];
+    }
+    shares.retain(|s| !s.is_empty());
+    if shares.is_empty() {
+        shares.push(Vec::new());
+    }
+    for s in &mut shares {
+        s.sort_unstable();
+    }
+    shares
+}
+
+type Handler<E> = Closure<dyn FnMut(E)>;
+
+/// One reading worker.
+pub struct Reader {
+    worker: Worker,
+    _on_message: Handler<MessageEvent>,
+    _on_error: Handler<ErrorEvent>,
+    /// Files it was asked to read and has not answered for yet.
+    owed: Rc<Cell<usize>>,
+}
+
+impl Reader {
+    /// A reading worker. `part` gets what it read of a file (request, file, the part's bytes);
+    /// `message` gets its other messages (progress); `failed` is told when it stopped.
+    pub fn start(
+        part: Rc<dyn Fn(u32, usize, JsValue)>,
+        message: Rc<dyn Fn(FromWorker)>,
+        failed: Rc<dyn Fn(String)>,
+    ) -> Result<Reader, String> {
+        let worker = host::make_worker()?;
+        let owed = Rc::new(Cell::new(0usize));
+        let on_message = {
+            let owed = owed.clone();
+            let failed = failed.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let data = event.data();
+                let Ok(msg) = Reflect::get(&data, &"msg".into()) else {
+                    return;
+                };
+                match codec::decode::<FromWorker>(msg) {
+                    Ok(FromWorker::Part { seq, input }) => {
+                        owed.set(owed.get().saturating_sub(1));
+                        let bytes = Reflect::get(&data, &"bytes".into()).unwrap_or_default();
+                        part(seq, input, bytes);
+                    }
+                    Ok(other) => message(other),
+                    Err(e) => failed(format!(
+                        "internal: unreadable message from a reading worker: {e}"
+                    )),
+                }
+            })
+        };
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            failed(event.message());
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Reader {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+            owed,
+        })
+    }
+
+    /// Whether it is still reading for an earlier load (its answers would come late).
+    pub fn busy(&self) -> bool {
+        self.owed.get() > 0
+    }
+
+    /// Asks it to read `files` (a `ToWorker::Read` naming them).
+    pub fn read(&self, message: &ToWorker, files: &[Input]) -> Result<(), String> {
+        if let ToWorker::Read { inputs, .. } = message {
+            self.owed.set(self.owed.get() + inputs.len());
+        }
+        post(&self.worker, message, Some(files), None)
+    }
+
+    /// Ends it.
+    pub fn stop(&self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// Posts `message` to `worker`, with `files` and `bytes` (transferred: the page keeps no copy)
+/// beside it.
+pub fn post(
+    worker: &Worker,
+    message: &ToWorker,
+    files: Option<&[Input]>,
+    bytes: Option<&JsValue>,
+) -> Result<(), String> {
+    let obj = Object::new();
+    let msg = codec::encode(message).map_err(|e| format!("internal: unsendable message: {e}"))?;
+    let _ = Reflect::set(&obj, &"msg".into(), &msg);
+    if let Some(files) = files {
+        let list = Array::new();
+        for f in files {
+            list.push(&f.file);
+        }
+        let _ = Reflect::set(&obj, &"files".into(), &list);
+    }
+    let sent = match bytes.and_then(|b| b.dyn_ref::<Uint8Array>()) {
+        Some(b) => {
+            let _ = Reflect::set(&obj, &"bytes".into(), b);
+            worker.post_message_with_transfer(&obj, &Array::of1(&b.buffer()))
+        }
+        None => worker.post_message(&obj),
+    };
+    sent.map_err(|e| format!("could not reach a worker: {}", host::describe(&e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan;
+
+    #[test]
+    fn shares_by_size_in_file_order() {
+        let mb = 1024.0 * 1024.0;
+        // The largest alone; the rest to the other worker.
+        assert_eq!(
+            plan(&[66.0 * mb, 34.0 * mb, 52.0 * mb, 56.0 * mb], 2),
+            vec![vec![0, 1], vec![2, 3]]
+        );
+        assert_eq!(plan(&[10.0 * mb], 4), vec![vec![0]]);
+        assert_eq!(
+            plan(&[1.0, 2.0, 3.0], 4),
+            vec![vec![0, 1, 2]],
+            "small sets stay in one worker"
+        );
+        assert_eq!(plan(&[], 2), vec![Vec::<usize>::new()]);
+        let p = plan(&[5.0 * mb; 7], 3);
+        assert_eq!(p.len(), 3);
+        let mut all: Vec<usize> = p.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..7).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,186 @@
+//! Reading the files, in this worker and in reading workers.
+//!
+//! Each input is read on its own into a core `Part`. The page hands some inputs to reading
+//! workers (the same module, started from the same compiled code) and passes what they read
+//! on to the analysis worker as bytes; the analysis worker reads the rest itself, then merges
+//! every part in input order, so the data set is the one a single reader would have made.
+
+use super::blob_reader::BlobReader;
+use super::{now, post};
+use crate::protocol::FromWorker;
+use copyexec_core::engine::Settings;
+use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
+use copyexec_core::Dataset;
+use js_sys::Uint8Array;
+use std::cell::RefCell;
+use web_sys::File;
+
+/// Bytes read between two progress messages.
+const PROGRESS_STEP: u64 = 2 * 1024 * 1024;
+
+/// A load waiting for the parts its reading workers read.
+struct Gathering {
+    seq: u32,
+    names: Vec<String>,
+    files: Vec<File>,
+    options: LoadOptions,
+    settings: Settings,
+    parts: Vec<Option<Part>>,
+    started: f64,
+}
+
+/// A load whose parts are all in.
+pub struct Read {
+    /// The merged data set.
+    pub data: Dataset,
+    /// Its files, for the evidence.
+    pub files: Vec<File>,
+    /// The analysis asked for with the load.
+    pub settings: Settings,
+    /// From the load asked for to the data set merged.
+    pub read_ms: f64,
+}
+
+thread_local! {
+    static GATHERING: RefCell<Option<Gathering>> = const { RefCell::new(None) };
+}
+
+/// Starts load `seq`: reads here every input not in `elsewhere` (the others come as parts).
+/// Returns the data set when nothing is left to wait for.
+pub fn start(
+    seq: u32,
+    names: Vec<String>,
+    files: Vec<File>,
+    options: LoadOptions,
+    settings: Settings,
+    elsewhere: &[usize],
+) -> Option<Read> {
+    let started = now();
+    let mut parts: Vec<Option<Part>> = (0..files.len()).map(|_| None).collect();
+    for (i, slot) in parts.iter_mut().enumerate() {
+        if !elsewhere.contains(&i) {
+            *slot = Some(read_one(seq, i, &names[i], &files[i], options));
+        }
+    }
+    let gathering = Gathering {
+        seq,
+        names,
+        files,
+        options,
+        settings,
+        parts,
+        started,
+    };
+    GATHERING.with(|g| *g.borrow_mut() = Some(gathering));
+    finish_if_complete()
+}
+
+/// A part a reading worker read, for load `seq`. Bytes that do not decode (they never should)
+/// make this worker read that input itself. Returns the data set when it was the last part.
+pub fn receive(seq: u32, input: usize, bytes: Option<Vec<u8>>) -> Option<Read> {
+    GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        let gathering = g.as_mut().filter(|g| g.seq == seq)?;
+        let part = bytes
+            .and_then(|b| Part::from_bytes(&b).ok())
+            .unwrap_or_else(|| {
+                read_one(
+                    seq,
+                    input,
+                    &gathering.names[input],
+                    &gathering.files[input],
+                    gathering.options,
+                )
+            });
+        *gathering.parts.get_mut(input)? = Some(part);
+        Some(())
+    })?;
+    finish_if_complete()
+}
+
+/// Forgets a load in progress (a newer request replaced it).
+pub fn forget() {
+    GATHERING.with(|g| *g.borrow_mut() = None);
+}
+
+fn finish_if_complete() -> Option<Read> {
+    let gathering = GATHERING.with(|g| {
+        let mut g = g.borrow_mut();
+        if g.as_ref()?.parts.iter().all(Option::is_some) {
+            g.take()
+        } else {
+            None
+        }
+    })?;
+    let parts = gathering.parts.into_iter().flatten().collect();
+    let data = Dataset::new(Loaded::from_parts(parts));
+    Some(Read {
+        data,
+        files: gathering.files,
+        settings: gathering.settings,
+        read_ms: now() - gathering.started,
+    })
+}
+
+/// As a reading worker: reads each input and posts its part as bytes.
+pub fn read_for_others(
+    seq: u32,
+    inputs: &[usize],
+    names: &[String],
+    files: &[File],
+    options: LoadOptions,
+) {
+    for ((&input, name), file) in inputs.iter().zip(names).zip(files) {
+        let bytes = read_one(seq, input, name, file, options).to_bytes();
+        let array = Uint8Array::new_with_length(bytes.len() as u32);
+        array.copy_from(&bytes);
+        drop(bytes);
+        post(&FromWorker::Part { seq, input }, Some(&array));
+    }
+}
+
+/// Reads input `i` on its own, telling the page how far it got.
+fn read_one(seq: u32, i: usize, name: &str, file: &File, options: LoadOptions) -> Part {
+    let total = file.size() as u64;
+    let progress_at = |loaded: u64| {
+        post(
+            &FromWorker::Progress {
+                seq,
+                file: i,
+                loaded,
+                total,
+            },
+            None,
+        )
+    };
+    progress_at(0);
+    let mut last = 0u64;
+    let mut progress = |bytes: u64| {
+        if bytes >= last + PROGRESS_STEP {
+            last = bytes;
+            progress_at(bytes.min(total));
+        }
+        true
+    };
+    let mut loader = Loader::new(options);
+    match BlobReader::new(file.clone().into()) {
+        // A file that fails part-way is reported in its stream's diagnostics by the core.
+        Ok(reader) => {
+            let _ = loader.add_input(name, Some(total), reader, &mut progress);
+        }
+        Err(e) => {
+            let _ = loader.add_input(name, Some(total), FailingReader(e), &mut progress);
+        }
+    }
+    progress_at(total);
+    loader.into_part()
+}
+
+/// A reader that fails at once (the file could not be opened).
+struct FailingReader(std::io::Error);
+
+impl std::io::Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(self.0.kind(), self.0.to_string()))
+    }
+}
