@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   CLI, FIXTURES, ROOT, appCards, openCard, artifact, chainCount, chooseFiles, cliChains, cliExport, cliRows, download,
   dropFiles, ensureCli, expectedCard, foreignRequests, label, launch, openApp, sampleFiles,
@@ -422,13 +422,16 @@ for (const url of urls) {
     });
 
     test('read in 1, 2 or 4 workers, the files give the same bytes as the CLI, unreadable ones included', async () => {
-      // A fleet of 400 hosts beside the damaged files: large enough to be shared out.
-      const dir = artifact('parallel');
-      execFileSync(join(ROOT, 'target/release/copyexec-fleet'), [dir, '400']);
+      // 32 MB of exports (noise around 60 chains) beside the damaged files: large enough to be
+      // shared out (24 MiB and more).
+      const dir = artifact('parallel-32mb');
+      if (!existsSync(join(dir, 'DeviceProcessEvents.csv'))) {
+        execFileSync('python3', [join(ROOT, 'tests/e2e/gen_bench.py'), dir, '32'], { stdio: 'ignore' });
+      }
       for (const f of BAD_FILES) writeFileSync(join(dir, f), readFileSync(join(BAD, f)));
       const files = ['DeviceFileEvents.csv', 'DeviceLogonEvents.csv', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv', ...BAD_FILES].sort();
       const ref = cliChains(dir, files, 5);
-      assert.ok(ref.doc.chains.length > 2000, 'the fleet makes chains');
+      assert.ok(ref.doc.chains.length >= 50, 'the set makes chains');
       for (const cores of [1, 2, 4]) {
         const other = await openApp(browser, url, { cores });
         try {

@@ -32,6 +32,8 @@
 //                    duckdb = the peer on the chosen sets and its row check)
 //   BENCH_RUNS       runs of the app, the CLI and DuckDB-WASM per set (default 3)
 //   BENCH_MB         size of the generated set when it is created (default 210)
+//   BENCH_CORES      the cores the page is told it has (navigator.hardwareConcurrency), which
+//                    set how many workers read (default: the machine's)
 //   COPYEXEC_DIST    the built app (default dist/)     COPYEXEC_CLI    the CLI (default target/release/copyexec)
 //   COPYEXEC_FLEET   the fleet generator (default target/release/copyexec-fleet)
 //   COPYEXEC_PYTHON  a Python with duckdb_kql (default .venv/bin/python; the check is skipped without it)
@@ -48,6 +50,7 @@ const ALL_PARTS = ['fleet', 'generated', 'duckdb', 'cancel', 'evtx'];
 const PARTS = new Set((process.env.BENCH_PARTS || ALL_PARTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
 for (const p of PARTS) if (!ALL_PARTS.includes(p)) throw new Error(`BENCH_PARTS: unknown part ${p} (known: ${ALL_PARTS.join(', ')})`);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS || 3));
+const CORES = Number(process.env.BENCH_CORES || 0);
 const FLEET = process.env.COPYEXEC_FLEET || join(ROOT, 'target/release/copyexec-fleet');
 const PYTHON = process.env.COPYEXEC_PYTHON || join(ROOT, '.venv/bin/python');
 const DUCKDB_DIR = join(HERE, 'duckdb');
@@ -111,6 +114,9 @@ function cliRuns(set) {
 // ---- the app ----------------------------------------------------------------------------------
 async function newPage(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  if (CORES) {
+    await context.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), CORES);
+  }
   const requests = [];
   const errors = [];
   context.on('request', (r) => requests.push(r.url()));

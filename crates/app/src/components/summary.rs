@@ -62,7 +62,7 @@ fn date_prompt() -> Html {
                 { for undecided.iter().map(|(name, c)| html! {
                     <li>
                         <span class="mono">{ name.clone() }</span>
-                        { format!(": {} dates such as 05/12/2024 — month first: {}; day first: {}",
+                        { format!(": {} dates that read either way — month first: {}; day first: {}",
                             format::count(c.dates), span_text(&c.month_first), span_text(&c.day_first)) }
                     </li>
                 }) }

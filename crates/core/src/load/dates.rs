@@ -46,7 +46,7 @@ impl Loader {
             Err(problem) => {
                 let message = match problem {
                     DateOrderProblem::Ambiguous => format!(
-                        "{} dates such as 05/12/2024 could be day-first or month-first and none in this file tells; \
+                        "{} dates with day and month both 12 or less (as in 05/12/2024) could be day-first or month-first and none in this file tells; \
                          those rows were not analysed: choose the order (CLI: --date-order dmy or --date-order mdy)",
                         evidence.count
                     ),
