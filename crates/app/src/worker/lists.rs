@@ -261,7 +261,7 @@ pub fn story_view(source: &Source, graph: Graph) -> StoryView {
 }
 
 fn events(c: &Chain) -> usize {
-    c.connections.len() + c.logons.len() + c.writes.len() + 1
+    c.events().count()
 }
 
 fn row(c: &Chain) -> ChainRow {
