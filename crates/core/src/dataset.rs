@@ -203,7 +203,17 @@ impl Dataset {
             .collect()
     }
 
-    /// Reads the rows of `request` from its input's raw bytes.
+    /// Whether every row [`Dataset::evidence_requests`] would ask for is in `read`, without
+    /// making the requests: it stops at the first row not read (at once after a load).
+    pub fn evidence_read<'a>(
+        &self,
+        chains: impl IntoIterator<Item = &'a Chain>,
+        near_misses: &'a [NearMiss],
+        read: &HashMap<Loc, evidence::Fields>,
+    ) -> bool {
+        evidence::all_read(&self.loaded.store, chains, near_misses, read)
+    }
+
     /// Reads the rows of `request` by jumping to each (plain-text inputs); `None` when the
     /// stream is compressed or a whole document, to be read with [`Dataset::read_evidence`].
     pub fn read_evidence_at(

@@ -312,9 +312,16 @@ impl Engine {
     /// Whether every event of the chains `ids` (every chain and near miss for `None`) has
     /// its evidence read.
     pub fn evidence_complete(&self, ids: Option<&[String]>) -> bool {
-        self.requests(ids, ids.is_none())
-            .iter()
-            .all(|q| q.locs.iter().all(|l| self.evidence.contains_key(l)))
+        let r = &self.results;
+        let all = r.chains.iter().chain(&r.suppressed);
+        match ids {
+            None => self.data.evidence_read(all, &r.near_misses, &self.evidence),
+            Some(ids) => {
+                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+                let chains = all.filter(|c| wanted.contains(c.id.as_str()));
+                self.data.evidence_read(chains, &[], &self.evidence)
+            }
+        }
     }
 
     /// The rows to read for the chains `ids` (every chain for `None`) and, with `near_misses`,

@@ -51,6 +51,17 @@ pub fn wanted<'a>(
     out
 }
 
+/// Whether every row [`wanted`] names is in `read`; stops at the first that is not.
+pub fn all_read<'a>(
+    store: &Store,
+    chains: impl IntoIterator<Item = &'a Chain>,
+    near: &'a [NearMiss],
+    read: &HashMap<Loc, Fields>,
+) -> bool {
+    events(chains, near)
+        .all(|e| loc_of(store, e.table, &e.id).is_none_or(|l| read.contains_key(&l)))
+}
+
 /// The location of event `id` (`n3`, `p7`…).
 pub fn loc_of(store: &Store, table: Table, id: &str) -> Option<Loc> {
     let i: usize = id.get(1..)?.parse().ok()?;

@@ -693,3 +693,47 @@ fn evidence_by_jumping_equals_evidence_by_reading_through() {
         .read_evidence_at(&req, &mut SeekReader(std::io::Cursor::new(gz)))
         .is_none());
 }
+
+#[test]
+fn evidence_is_complete_once_the_asked_chains_rows_are_read() {
+    use copyexec_core::engine::{Engine, MemorySource, Settings};
+    // Two chains on two devices.
+    let mut files = chain_csvs();
+    let two = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let copy = lines[1].replace(",d1,", ",d2,");
+        lines.push(copy);
+        lines.join("\n") + "\n"
+    };
+    for f in &mut files {
+        f.1 = two(&f.1);
+    }
+    let engine = |files: &[(&str, String)]| {
+        let settings = Settings {
+            near_misses: true,
+            ..Default::default()
+        };
+        Engine::new(load(files), settings)
+    };
+    let mut e = engine(&files);
+    let ids: Vec<String> = e.results().chains.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 2, "two chains");
+    assert!(!e.evidence_complete(None));
+    assert!(!e.evidence_complete(Some(&ids)));
+    assert!(
+        e.evidence_complete(Some(&[])),
+        "nothing asked, nothing missing"
+    );
+    let inputs: Vec<&[u8]> = files.iter().map(|(_, t)| t.as_bytes()).collect();
+    e.read_evidence(Some(&ids[..1]), false, &mut MemorySource(inputs.clone()));
+    assert!(e.evidence_complete(Some(&ids[..1])));
+    assert!(
+        !e.evidence_complete(Some(&ids[1..])),
+        "the other chain's rows are not read"
+    );
+    assert!(!e.evidence_complete(Some(&ids)));
+    e.read_evidence(Some(&ids), false, &mut MemorySource(inputs.clone()));
+    assert!(e.evidence_complete(Some(&ids)));
+    e.read_evidence(None, true, &mut MemorySource(inputs));
+    assert!(e.evidence_complete(None));
+}
