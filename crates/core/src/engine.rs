@@ -313,15 +313,26 @@ impl Engine {
     /// its evidence read.
     pub fn evidence_complete(&self, ids: Option<&[String]>) -> bool {
         let r = &self.results;
-        let all = r.chains.iter().chain(&r.suppressed);
         match ids {
-            None => self.data.evidence_read(all, &r.near_misses, &self.evidence),
-            Some(ids) => {
-                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-                let chains = all.filter(|c| wanted.contains(c.id.as_str()));
-                self.data.evidence_read(chains, &[], &self.evidence)
-            }
+            None => self.data.evidence_read(
+                r.chains.iter().chain(&r.suppressed),
+                &r.near_misses,
+                &self.evidence,
+            ),
+            Some(ids) => self
+                .data
+                .evidence_read(self.named(ids), &[], &self.evidence),
         }
+    }
+
+    /// The chains, kept or suppressed, whose ids are among `ids`.
+    fn named<'a>(&'a self, ids: &'a [String]) -> impl Iterator<Item = &'a Chain> {
+        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        let r = &self.results;
+        r.chains
+            .iter()
+            .chain(&r.suppressed)
+            .filter(move |c| wanted.contains(c.id.as_str()))
     }
 
     /// The rows to read for the chains `ids` (every chain for `None`) and, with `near_misses`,
@@ -334,15 +345,10 @@ impl Engine {
                 self.data.evidence_requests(&r.chains, near),
                 self.data.evidence_requests(&r.suppressed, &[]),
             ],
-            Some(ids) => {
-                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-                let chains = r
-                    .chains
-                    .iter()
-                    .chain(&r.suppressed)
-                    .filter(|c| wanted.contains(c.id.as_str()));
-                [self.data.evidence_requests(chains, near), Vec::new()]
-            }
+            Some(ids) => [
+                self.data.evidence_requests(self.named(ids), near),
+                Vec::new(),
+            ],
         };
         let mut by_stream: BTreeMap<u32, EvidenceRequest> = BTreeMap::new();
         for q in parts.into_iter().flatten() {

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
+use copyexec_core::load::{LoadOptions, Loaded, Part};
 use copyexec_core::schema::Table;
 use copyexec_core::time::DateOrder;
 use copyexec_core::{Dataset, Engine, Settings};
@@ -153,15 +153,8 @@ fn choosing_after_reading_in_parallel_parts_equals_reading_again() {
     let files = exports(7, "");
     let parts = files
         .iter()
-        .map(|(name, text)| {
-            let mut l = Loader::new(LoadOptions::default());
-            l.add_input(name, Some(text.len() as u64), text.as_bytes(), &mut |_| {
-                true
-            })
-            .unwrap();
-            // As the app's workers send them: the rows set aside cross as bytes too.
-            Part::from_bytes(&l.into_part().to_bytes()).unwrap()
-        })
+        // As the app's workers send them: the rows set aside cross as bytes too.
+        .map(|(name, text)| Part::from_bytes(&part_of(name, text.as_bytes()).to_bytes()).unwrap())
         .collect();
     let merged = Dataset::new(Loaded::from_parts(parts));
     same(

@@ -548,19 +548,12 @@ fn real_union_json_lines_in_a_zip() {
 
 #[test]
 fn parts_read_in_parallel_merge_to_the_same_result() {
-    use copyexec_core::load::{Loaded, Loader};
+    use copyexec_core::load::Loaded;
     let files = chain_csvs();
     let sequential = load(&files);
     let parts = files
         .iter()
-        .map(|(name, text)| {
-            let mut l = Loader::new(LoadOptions::default());
-            l.add_input(name, Some(text.len() as u64), text.as_bytes(), &mut |_| {
-                true
-            })
-            .unwrap();
-            l.into_part()
-        })
+        .map(|(name, text)| part_of(name, text.as_bytes()))
         .collect();
     let merged = copyexec_core::Dataset::new(Loaded::from_parts(parts));
     assert_eq!(row_lines(&merged, 5), row_lines(&sequential, 5));
@@ -606,7 +599,7 @@ fn every_dataset_file() -> Option<Vec<(String, Vec<u8>)>> {
 
 #[test]
 fn parts_sent_as_bytes_merge_to_the_same_result() {
-    use copyexec_core::load::{Loaded, Loader, Part};
+    use copyexec_core::load::{Loaded, Part};
     let Some(files) = every_dataset_file() else {
         return;
     };
@@ -615,15 +608,7 @@ fn parts_sent_as_bytes_merge_to_the_same_result() {
         let parts = files
             .iter()
             .map(|(name, bytes)| {
-                let mut l = Loader::new(LoadOptions::default());
-                l.add_input(
-                    name,
-                    Some(bytes.len() as u64),
-                    bytes.as_slice(),
-                    &mut |_| true,
-                )
-                .unwrap();
-                let part = l.into_part();
+                let part = part_of(name, bytes);
                 if bytes_between {
                     Part::from_bytes(&part.to_bytes()).unwrap()
                 } else {

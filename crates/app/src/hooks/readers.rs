@@ -125,12 +125,11 @@ impl Reader {
         self.owed.get() > 0
     }
 
-    /// Asks it to read `files` (a `ToWorker::Read` naming them).
+    /// Asks it to read `files` (a `ToWorker::Read` naming them): it owes one part each.
     pub fn read(&self, message: &ToWorker, files: &[Input]) -> Result<(), String> {
-        if let ToWorker::Read { inputs, .. } = message {
-            self.owed.set(self.owed.get() + inputs.len());
-        }
-        post(&self.worker, message, Some(files), None)
+        post(&self.worker, message, Some(files), None)?;
+        self.owed.set(self.owed.get() + files.len());
+        Ok(())
     }
 
     /// Ends it.

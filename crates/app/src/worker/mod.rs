@@ -17,7 +17,6 @@ use crate::protocol::{
     TableView, ToWorker,
 };
 use blob_reader::BlobReader;
-use copyexec_core::allowlist::Allowlist;
 use copyexec_core::engine::{EvidenceSource, Settings};
 use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
@@ -182,18 +181,16 @@ fn handle(message: ToWorker, data: &JsValue) {
             elsewhere,
         } => {
             let files = files_of(data);
-            load(
-                seq,
-                names,
-                files,
-                tolerance,
+            let options = LoadOptions {
+                offset_minutes,
+                date_order,
+            };
+            let settings = Settings {
+                tolerance_seconds: tolerance,
                 allowlist,
-                LoadOptions {
-                    offset_minutes,
-                    date_order,
-                },
-                &elsewhere,
-            );
+                near_misses: true,
+            };
+            load(seq, names, files, options, settings, &elsewhere);
         }
         ToWorker::Read {
             seq,
@@ -487,23 +484,16 @@ fn download_opened(kind: DownloadKind, doc: &ChainsDocument) {
     send_bytes(kind, &out);
 }
 
-#[allow(clippy::too_many_arguments)]
 fn load(
     seq: u32,
     names: Vec<String>,
     files: Vec<File>,
-    tolerance: i64,
-    allowlist: Allowlist,
     options: LoadOptions,
+    settings: Settings,
     elsewhere: &[usize],
 ) {
     SESSION.with(|s| *s.borrow_mut() = None);
     OPENED.with(|o| *o.borrow_mut() = None);
-    let settings = Settings {
-        tolerance_seconds: tolerance,
-        allowlist,
-        near_misses: true,
-    };
     if let Some(read) = reading::start(seq, names, files, options, settings, elsewhere) {
         start_session(seq, read);
     }
@@ -720,9 +710,14 @@ fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut me
 }
 
 fn send_bytes(kind: DownloadKind, out: &[u8]) {
+    post_bytes(&FromWorker::Download { kind }, out);
+}
+
+/// Posts `message` with a copy of `out` beside it (transferred: the worker keeps no second copy).
+fn post_bytes(message: &FromWorker, out: &[u8]) {
     let bytes = Uint8Array::new_with_length(out.len() as u32);
     bytes.copy_from(out);
-    post(&FromWorker::Download { kind }, Some(&bytes));
+    post(message, Some(&bytes));
 }
 
 fn layer_text(layer: &Layer) -> String {

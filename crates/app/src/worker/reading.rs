@@ -6,12 +6,11 @@
 //! every part in input order, so the data set is the one a single reader would have made.
 
 use super::blob_reader::BlobReader;
-use super::{now, post};
+use super::{now, post, post_bytes};
 use crate::protocol::FromWorker;
 use copyexec_core::engine::Settings;
 use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
 use copyexec_core::Dataset;
-use js_sys::Uint8Array;
 use std::cell::RefCell;
 use web_sys::File;
 
@@ -132,10 +131,7 @@ pub fn read_for_others(
 ) {
     for ((&input, name), file) in inputs.iter().zip(names).zip(files) {
         let bytes = read_one(seq, input, name, file, options).to_bytes();
-        let array = Uint8Array::new_with_length(bytes.len() as u32);
-        array.copy_from(&bytes);
-        drop(bytes);
-        post(&FromWorker::Part { seq, input }, Some(&array));
+        post_bytes(&FromWorker::Part { seq, input }, &bytes);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Helpers to write small exports in tests.
 #![allow(dead_code)]
 
-use copyexec_core::load::{LoadOptions, Loader};
+use copyexec_core::load::{LoadOptions, Loader, Part};
 use copyexec_core::Dataset;
 use std::io::Write;
 
@@ -85,6 +85,16 @@ pub fn load_bytes(files: &[(&str, Vec<u8>)], opts: LoadOptions) -> Dataset {
             .unwrap();
     }
     Dataset::new(loader.finish())
+}
+
+/// One input read alone (default options), as each of the app's reading workers or the
+/// CLI's threads read it, to merge with others.
+pub fn part_of(name: &str, bytes: &[u8]) -> Part {
+    let mut loader = Loader::new(LoadOptions::default());
+    loader
+        .add_input(name, Some(bytes.len() as u64), bytes, &mut |_| true)
+        .unwrap();
+    loader.into_part()
 }
 
 /// The four tables from row lists.
