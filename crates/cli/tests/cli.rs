@@ -413,7 +413,10 @@ fn a_cut_gzip_is_named_as_on_disk_and_exits_1_after_the_rest() {
         .find(|l| l.starts_with("error: ") && l.contains("x.csv.gz → x.csv:"))
         .unwrap_or_else(|| panic!("the cut is an error line naming the file on disk: {stderr}"));
     assert!(line.contains("reading stopped at this line"), "{line}");
-    assert!(line.contains("records before were analysed"), "{line}");
+    assert!(
+        line.contains("the records before it were analysed"),
+        "{line}"
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains(",C:\\Windows\\evil.exe,"),

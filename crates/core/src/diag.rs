@@ -171,6 +171,23 @@ impl Diagnostics {
         }
     }
 
+    /// Adds the diagnostics of a later stretch of the same source, as if pushed here one by
+    /// one (the caps hold for both together).
+    pub fn extend(&mut self, later: Diagnostics) {
+        // The counts are not stored with the diagnostics (a part's bytes): they are those of
+        // the items kept.
+        self.per_kind.clear();
+        for d in &self.items {
+            *self.per_kind.entry(d.kind).or_default() += 1;
+        }
+        for d in later.items {
+            self.push(d);
+        }
+        for (kind, n) in later.suppressed {
+            *self.suppressed.entry(kind).or_default() += n;
+        }
+    }
+
     /// Drops the diagnostics of `kind`: what they said no longer holds.
     pub fn remove_kind(&mut self, kind: DiagnosticKind) {
         self.items.retain(|d| d.kind != kind);

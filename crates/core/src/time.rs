@@ -190,7 +190,7 @@ impl NumericDate {
 }
 
 /// What a file's numeric dates say about their day/month order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateOrderEvidence {
     /// First line (1-based) whose first field exceeds 12, proving day-first.
     pub day_first_line: Option<u64>,
@@ -210,6 +210,17 @@ impl DateOrderEvidence {
         if date.second > 12 && self.month_first_line.is_none() {
             self.month_first_line = Some(line);
         }
+    }
+
+    /// Adds what a later stretch of the same file saw, its lines counted after `line_base`.
+    pub fn extend(&mut self, later: &DateOrderEvidence, line_base: u64) {
+        self.count += later.count;
+        self.day_first_line = self
+            .day_first_line
+            .or(later.day_first_line.map(|l| l + line_base));
+        self.month_first_line = self
+            .month_first_line
+            .or(later.month_first_line.map(|l| l + line_base));
     }
 
     /// The order the evidence proves, or why it does not.

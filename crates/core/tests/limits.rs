@@ -103,7 +103,10 @@ fn a_gzip_bomb_stops_at_the_ratio_and_at_the_size_cap() {
             "{errs:?}"
         );
         assert!(errs[0].contains(says), "{errs:?}");
-        assert!(errs[0].contains("records before were analysed"), "{errs:?}");
+        assert!(
+            errs[0].contains("the records before it were analysed"),
+            "{errs:?}"
+        );
         let read = net_read(&loaded, "bomb.csv.gz → bomb.csv");
         assert!(
             read > 1000 && read < 80_000,

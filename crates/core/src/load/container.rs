@@ -2,6 +2,7 @@
 //! EVTX file is left, with the caps of [`Limits`] on what unpacking may cost.
 
 use super::decode::{magic, utf16_to_utf8, Layer, Magic};
+use super::dispatch::Opening;
 use super::error::{BombCap, BombError, Cancelled, LoadError};
 use super::report::leaf;
 use super::{Limits, Loader};
@@ -121,7 +122,7 @@ impl Loader {
                     LoadError::Stopped { source, .. } => LoadError::Unreadable(source),
                     other => other,
                 };
-                self.skip_stream(input, &name, &layers, why);
+                self.set.skip_stream(input, &name, &layers, why);
                 return Ok(());
             }
             // A truncated or corrupt stream: read what came before the damage, then report it
@@ -131,7 +132,8 @@ impl Loader {
         match magic(&head) {
             Magic::Gzip => {
                 if depth >= MAX_DEPTH {
-                    self.skip_stream(input, &name, &layers, LoadError::NestedTooDeep);
+                    self.set
+                        .skip_stream(input, &name, &layers, LoadError::NestedTooDeep);
                     return Ok(());
                 }
                 layers.push(Layer::Gzip);
@@ -154,7 +156,7 @@ impl Loader {
                 let all = match read_capped(&mut reader, self.limits.max_in_memory, "UTF-16 text") {
                     Ok(all) => all,
                     Err(why) => {
-                        self.skip_stream(input, &name, &layers, why);
+                        self.set.skip_stream(input, &name, &layers, why);
                         return Ok(());
                     }
                 };
@@ -165,11 +167,14 @@ impl Loader {
                     &name,
                     &layers,
                     Box::new(Cursor::new(text.into_bytes())),
-                    true,
+                    Opening {
+                        had_bom: true,
+                        span: None,
+                    },
                     tick,
                 )?;
                 if bad > 0 {
-                    self.reports[i].diagnostics.push(Diagnostic {
+                    self.set.reports[i].diagnostics.push(Diagnostic {
                         kind: DiagnosticKind::Utf16,
                         severity: Severity::Warning,
                         file: name.clone(),
@@ -185,16 +190,27 @@ impl Loader {
                 let mut reader = reader;
                 let mut bom = [0u8; 3];
                 let _ = reader.read_exact(&mut bom);
-                self.text(input, &name, &layers, reader, true, tick)
-                    .map(|_| ())
+                self.text(
+                    input,
+                    &name,
+                    &layers,
+                    reader,
+                    Opening {
+                        had_bom: true,
+                        span: None,
+                    },
+                    tick,
+                )
+                .map(|_| ())
             }
             Magic::Evtx => self.evtx(input, &name, &layers, reader, tick).map(|_| ()),
             Magic::Binary(what) => {
-                self.skip_stream(input, &name, &layers, LoadError::Binary(what));
+                self.set
+                    .skip_stream(input, &name, &layers, LoadError::Binary(what));
                 Ok(())
             }
             Magic::Text => self
-                .text(input, &name, &layers, reader, false, tick)
+                .text(input, &name, &layers, reader, Opening::default(), tick)
                 .map(|_| ()),
         }
     }
@@ -213,13 +229,14 @@ impl Loader {
         tick: &mut dyn FnMut() -> bool,
     ) -> Result<(), Cancelled> {
         if depth >= MAX_DEPTH {
-            self.skip_stream(input, &name, &layers, LoadError::NestedTooDeep);
+            self.set
+                .skip_stream(input, &name, &layers, LoadError::NestedTooDeep);
             return Ok(());
         }
         let all = match read_capped(&mut reader, self.limits.max_in_memory, "a zip archive") {
             Ok(all) => all,
             Err(why) => {
-                self.skip_stream(input, &name, &layers, why);
+                self.set.skip_stream(input, &name, &layers, why);
                 return Ok(());
             }
         };
@@ -235,7 +252,8 @@ impl Loader {
                 Ok(f) => (f.name().to_string(), f.is_dir(), f.compressed_size()),
                 Err(e) => {
                     let label = format!("{name} › #{i}");
-                    self.skip_stream(input, &label, &layers, LoadError::ZipEntry(e));
+                    self.set
+                        .skip_stream(input, &label, &layers, LoadError::ZipEntry(e));
                     continue;
                 }
             };
@@ -260,7 +278,7 @@ impl Loader {
         }
         if members > limit {
             let why = LoadError::TooManyMembers { members, limit };
-            self.skip_stream(input, &name, &layers, why);
+            self.set.skip_stream(input, &name, &layers, why);
         }
         Ok(())
     }
@@ -302,7 +320,7 @@ impl Loader {
                 tick,
             ),
             Err(why) => {
-                self.skip_stream(input, &label, &member_layers, why);
+                self.set.skip_stream(input, &label, &member_layers, why);
                 Ok(())
             }
         }
@@ -353,7 +371,7 @@ impl Loader {
                 "not a whole zip archive ({error}); the {read} members before the damage were read"
             ))
         };
-        self.skip_stream(input, &name, &layers, why);
+        self.set.skip_stream(input, &name, &layers, why);
         Ok(())
     }
 }

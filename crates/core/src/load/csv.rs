@@ -227,13 +227,38 @@ pub fn load<R: Read>(
         Ok(None) => return Err(LoadError::Empty),
         Err(e) => return Err(LoadError::NoHeader(e)),
     }
-    let headers: Vec<String> = record
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .collect();
+    let headers = header_names(&record);
     if super::timeline::is_timeline(&headers) {
         return super::timeline::load(rdr, headers, delimiter, sink, tick);
     }
+    let (shape, single) = check_header(headers, had_bom)?;
+    if let Some(t) = single {
+        note_missing_projected(sink.st, &shape.map, t);
+    }
+    records(rdr, &shape, single, sink, tick)?;
+    Ok((
+        StreamKind::Csv {
+            delimiter,
+            headers: shape.headers,
+        },
+        shape.format,
+    ))
+}
+
+/// The names of a header record.
+pub fn header_names(record: &csv::ByteRecord) -> Vec<String> {
+    record
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect()
+}
+
+/// What a header says, or why the stream is no export the hunt reads: its table (`None` for
+/// a union export) and its columns.
+pub fn check_header(
+    headers: Vec<String>,
+    had_bom: bool,
+) -> Result<(CsvShape, Option<Table>), LoadError> {
     let shape = shape(headers, had_bom);
     let single = match shape.verdict {
         HeaderVerdict::Single(t) => Some(t),
@@ -244,23 +269,40 @@ pub fn load<R: Read>(
             });
         }
     };
-    let tables: Vec<Table> = match single {
-        Some(t) => vec![t],
-        None => Table::ALL.to_vec(),
-    };
-    for t in &tables {
-        for &col in t.required() {
-            if !shape.map.has(col) && single.is_some() {
-                return Err(LoadError::MissingColumn {
-                    table: *t,
-                    column: col,
-                });
-            }
+    if let Some(t) = single {
+        if let Some(&col) = t.required().iter().find(|&&c| !shape.map.has(c)) {
+            return Err(LoadError::MissingColumn {
+                table: t,
+                column: col,
+            });
         }
     }
-    if let Some(t) = single {
-        note_missing_projected(sink.st, &shape.map, t);
-    }
+    Ok((shape, single))
+}
+
+/// Loads the records of a piece of a stream after the first ([`super::piece`]): the header
+/// was read from the start of the input, the records from the piece's start.
+pub fn load_piece<R: Read>(
+    reader: R,
+    how: Dialect,
+    headers: Vec<String>,
+    sink: &mut EventSink<'_, '_>,
+    tick: &mut dyn FnMut() -> bool,
+) -> Result<(), LoadError> {
+    let (shape, single) = check_header(headers, how.had_bom)?;
+    let rdr = CsvRecords::new(reader, how.delimiter, how.max_record);
+    records(rdr, &shape, single, sink, tick)
+}
+
+/// Loads every record left in `rdr` (a piece stops before the next piece's first).
+fn records<R: Read>(
+    mut rdr: CsvRecords<R>,
+    shape: &CsvShape,
+    single: Option<Table>,
+    sink: &mut EventSink<'_, '_>,
+    tick: &mut dyn FnMut() -> bool,
+) -> Result<(), LoadError> {
+    let mut record = csv::ByteRecord::new();
     let expected = shape.headers.len();
     let mut n: u64 = 0;
     loop {
@@ -279,13 +321,16 @@ pub fn load<R: Read>(
                 sink.st.read_error(
                     line,
                     format!(
-                        "reading stopped at this line: {}; the {n} records before were analysed",
+                        "reading stopped at this line: {}; the records before it were analysed",
                         e.cause()
                     ),
                 );
                 break;
             }
         };
+        if sink.st.piece_ends_before(line, byte) {
+            break;
+        }
         n += 1;
         if n % 4096 == 0 && !tick() {
             return Err(Cancelled.into());
@@ -296,7 +341,7 @@ pub fn load<R: Read>(
         }
         let table = match single {
             Some(t) => t,
-            None => match union_table(&record, &shape) {
+            None => match union_table(&record, shape) {
                 UnionRow::Of(t) => t,
                 UnionRow::Other(other) => {
                     sink.st.other_table(other, loc.line);
@@ -341,13 +386,7 @@ pub fn load<R: Read>(
             );
         }
     }
-    Ok((
-        StreamKind::Csv {
-            delimiter,
-            headers: shape.headers,
-        },
-        shape.format,
-    ))
+    Ok(())
 }
 
 /// What one row of a union export is.

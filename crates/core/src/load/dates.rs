@@ -3,14 +3,14 @@
 //! they wait aside until the reader chooses.
 
 use super::ingest::{PendingStamp, TableStats, PENDING};
-use super::{DateChoice, Loaded, Loader};
+use super::{DateChoice, Loaded};
 use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::schema::Table;
 use crate::store::{FileEvent, LogonEvent, NetEvent, ProcEvent};
 use crate::time::{DateOrder, DateOrderProblem, NumericDate};
 use serde::{Deserialize, Serialize};
 
-impl Loader {
+impl Loaded {
     /// Places the stream's numeric dates once its day/month order is known; when it cannot be
     /// decided, says how they would read either way.
     pub(super) fn resolve_dates(

@@ -95,7 +95,7 @@ pub struct TableStats {
 }
 
 /// Timestamp forms seen in a stream.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StampStats {
     /// Forms seen, with counts.
     pub styles: BTreeMap<String, u64>,
@@ -108,6 +108,7 @@ pub struct StampStats {
 }
 
 /// A numeric date waiting for its stream's day/month order.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct PendingStamp {
     pub table: Table,
     pub index: usize,
@@ -130,9 +131,16 @@ pub struct StreamState<'a> {
     pub missing_warned: [bool; Col::COUNT],
     /// Rows of tables this hunt does not read, by what they are.
     pub other_tables: BTreeMap<String, u64>,
+    /// Reading a piece of the stream: the byte (from where its reader started) where the next
+    /// piece starts, so reading stops there ([`super::piece`]).
+    pub until: Option<u64>,
+    /// The line (counted from where its reader started) of the record at `until`, once
+    /// reading stopped there.
+    pub next_piece_line: Option<u64>,
 }
 
 /// What a stream's state holds once its reader is done.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StreamCounts {
     /// Rows by table.
     pub stats: [TableStats; 4],
@@ -144,6 +152,8 @@ pub struct StreamCounts {
     pub pending: Vec<PendingStamp>,
     /// Rows of tables this hunt does not read, by what they are.
     pub other_tables: BTreeMap<String, u64>,
+    /// Where a piece's reading stopped for the next piece ([`StreamState::next_piece_line`]).
+    pub next_piece_line: Option<u64>,
 }
 
 impl<'a> StreamState<'a> {
@@ -155,6 +165,24 @@ impl<'a> StreamState<'a> {
             evidence: self.evidence,
             pending: self.pending,
             other_tables: self.other_tables,
+            next_piece_line: self.next_piece_line,
+        }
+    }
+
+    /// Whether the record starting at `byte` on `line` is the next piece's, so reading stops
+    /// before it. A record that starts past the next piece's start spans it (a quoted line
+    /// end): that piece began inside a record, and this one reads on to the end instead.
+    pub fn piece_ends_before(&mut self, line: u64, byte: u64) -> bool {
+        match self.until {
+            Some(until) if byte == until => {
+                self.next_piece_line = Some(line);
+                true
+            }
+            Some(until) if byte > until => {
+                self.until = None;
+                false
+            }
+            _ => false,
         }
     }
 
@@ -169,6 +197,8 @@ impl<'a> StreamState<'a> {
             diagnostics,
             missing_warned: [false; Col::COUNT],
             other_tables: BTreeMap::new(),
+            until: None,
+            next_piece_line: None,
         }
     }
 

@@ -292,9 +292,30 @@ pub fn load<R: BufRead>(
     loader: &mut JsonLoad<'_, '_>,
     tick: &mut dyn FnMut() -> bool,
 ) -> Result<bool, LoadError> {
+    lines(reader, max_line, max_document, loader, tick, true)
+}
+
+/// Loads the lines of a piece of JSON lines after the first ([`super::piece`]).
+pub fn load_piece<R: BufRead>(
+    reader: R,
+    max_line: u64,
+    loader: &mut JsonLoad<'_, '_>,
+    tick: &mut dyn FnMut() -> bool,
+) -> Result<(), LoadError> {
+    lines(reader, max_line, 0, loader, tick, false).map(|_| ())
+}
+
+/// Loads JSON lines; the stream's `first` line may open a document instead.
+fn lines<R: BufRead>(
+    reader: R,
+    max_line: u64,
+    max_document: u64,
+    loader: &mut JsonLoad<'_, '_>,
+    tick: &mut dyn FnMut() -> bool,
+    mut first: bool,
+) -> Result<bool, LoadError> {
     let mut lines = LineReader::new(reader, max_line);
     let mut line = Vec::new();
-    let mut first = true;
     loop {
         let (line_no, start) = match lines.next_line(&mut line) {
             Ok(Some(at)) => at,
@@ -315,6 +336,9 @@ pub fn load<R: BufRead>(
                 break;
             }
         };
+        if loader.sink.st.piece_ends_before(line_no, start) {
+            break;
+        }
         let text = trim_ascii(&line);
         if text.is_empty() {
             continue;

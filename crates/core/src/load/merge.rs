@@ -1,28 +1,80 @@
 //! Merging what loaders read in parallel into one data set, as if one had read it all.
 
 use super::dates::UndatedEvent;
-use super::{LoadOptions, Loaded, Loader, Part};
+use super::{Loaded, Loader, Part};
 use crate::store::{Access, FileEvent, Loc, LogonEvent, NetEvent, ProcEvent, Sym};
 
 impl Loaded {
     /// Merges parts in the order given, as if one loader had read all their inputs in that
-    /// order: event indices, stream and input numbers come out the same.
+    /// order: event indices, stream and input numbers come out the same. The pieces of an
+    /// input read in pieces ([`Loader::read_piece`]) follow one another.
     pub fn from_parts(parts: Vec<Part>) -> Loaded {
-        let mut parts = parts.into_iter().map(|p| p.0);
+        let mut parts = parts.into_iter().map(|p| p.0).peekable();
+        let options = parts.peek().map(|p| p.options).unwrap_or_default();
+        // A later piece first has no stream to join: it is dropped.
         let mut base = parts
             .next()
-            .unwrap_or_else(|| Loader::new(LoadOptions::default()).into_part().0);
+            .filter(|p| !p.is_later_piece())
+            .unwrap_or_else(|| Loader::new(options).into_part().0);
         for part in parts {
-            base.append(part);
+            if part.is_later_piece() {
+                base.join(part);
+            } else {
+                base.close_piece();
+                base.append(part);
+            }
         }
+        base.close_piece();
         super::winlog::infer_connections(&mut base.store);
         base.store.shrink_to_fit();
         base
     }
 
+    fn is_later_piece(&self) -> bool {
+        self.open.as_ref().is_some_and(|o| o.piece.index > 0)
+    }
+
     fn append(&mut self, mut other: Loaded) {
         let stream_offset = self.streams.len() as u32;
         let input_offset = self.inputs.len() as u32;
+        let lens = self.lens();
+        let open = other.open.take().map(|mut open| {
+            open.stream = open.stream.map(|s| s + stream_offset);
+            for p in &mut open.counts.pending {
+                p.index += lens[p.table.index()];
+            }
+            open
+        });
+        let streams = std::mem::take(&mut other.streams);
+        let reports = std::mem::take(&mut other.reports);
+        let inputs = std::mem::take(&mut other.inputs);
+        self.append_events(other, Place::Part { stream_offset });
+        self.open = open;
+        self.streams.extend(streams.into_iter().map(|mut s| {
+            s.input += input_offset;
+            s
+        }));
+        self.reports.extend(reports.into_iter().map(|mut r| {
+            r.input += input_offset;
+            r
+        }));
+        self.inputs.extend(inputs);
+    }
+
+    /// Events held per table.
+    fn lens(&self) -> [usize; 4] {
+        let st = &self.store;
+        [
+            st.net.len(),
+            st.logons.len(),
+            st.files.len(),
+            st.procs.len(),
+        ]
+    }
+
+    /// Moves the events of `other` (and its rows set aside) after these, renumbered for
+    /// `place`.
+    pub(super) fn append_events(&mut self, mut other: Loaded, place: Place) {
         // The other part's strings in its symbol order: the merged numbering is the one a
         // single loader would have given.
         let map: Vec<Sym> = other
@@ -32,10 +84,7 @@ impl Loaded {
             .map(|(_, s)| self.store.strings.intern(s))
             .collect();
         other.store.strings = Default::default();
-        let r = Renumber {
-            map: &map,
-            stream_offset,
-        };
+        let r = Renumber { map: &map, place };
         // Events are renumbered where they lie and then moved, not copied: one file holds one
         // table, so most lists are taken over whole.
         let o = &mut other.store;
@@ -46,13 +95,7 @@ impl Loaded {
         o.accesses.iter_mut().for_each(|e| r.access(e));
         // A row set aside goes back after the rows of its table before it: this part's rows
         // come after all of the base's.
-        let st = &self.store;
-        let lens = [
-            st.net.len(),
-            st.logons.len(),
-            st.files.len(),
-            st.procs.len(),
-        ];
+        let lens = self.lens();
         for mut u in std::mem::take(&mut other.undated) {
             let table = match &mut u.event {
                 UndatedEvent::Net(e) => {
@@ -86,27 +129,43 @@ impl Loaded {
                 .iter()
                 .map(|&(d, a)| (map[d.0 as usize], map[a.0 as usize])),
         );
-        self.streams.extend(other.streams.into_iter().map(|mut s| {
-            s.input += input_offset;
-            s
-        }));
-        self.reports.extend(other.reports.into_iter().map(|mut r| {
-            r.input += input_offset;
-            r
-        }));
-        self.inputs.extend(other.inputs);
     }
 }
 
-/// A part's symbols and stream numbers as the merged data set numbers them.
+/// Where the events of a part go in the merged data set.
+#[derive(Clone, Copy)]
+pub(super) enum Place {
+    /// After the streams before: its streams are renumbered from `stream_offset`.
+    Part { stream_offset: u32 },
+    /// Into `stream`, as a later piece of it: its lines come after `line_base` and its bytes
+    /// after `byte_base`.
+    Piece {
+        stream: u32,
+        line_base: u64,
+        byte_base: u64,
+    },
+}
+
+/// A part's symbols and places as the merged data set numbers them.
 struct Renumber<'a> {
     map: &'a [Sym],
-    stream_offset: u32,
+    place: Place,
 }
 
 impl Renumber<'_> {
     fn syms<const N: usize>(&self, loc: &mut Loc, syms: [&mut Sym; N]) {
-        loc.stream += self.stream_offset;
+        match self.place {
+            Place::Part { stream_offset } => loc.stream += stream_offset,
+            Place::Piece {
+                stream,
+                line_base,
+                byte_base,
+            } => {
+                loc.stream = stream;
+                loc.line += line_base;
+                loc.byte += byte_base;
+            }
+        }
         for s in syms {
             *s = self.map[s.0 as usize];
         }

@@ -27,6 +27,7 @@ pub mod limits;
 pub(crate) mod lines;
 mod merge;
 mod part;
+mod piece;
 pub mod read;
 mod report;
 pub(crate) mod timeline;
@@ -36,6 +37,7 @@ pub use error::{Cancelled, LoadError, RereadError};
 pub use ingest::{StampStats, TableStats};
 pub use limits::Limits;
 pub use part::PartBytesError;
+pub use piece::Piece;
 
 use crate::diag::{Diagnostics, Severity};
 use crate::schema::Table;
@@ -211,15 +213,11 @@ pub struct LoadOptions {
 }
 /// Reads inputs one after the other into one data set.
 pub struct Loader {
-    options: LoadOptions,
     limits: Limits,
     /// Bytes of the current input read so far: what a compressed stream's ratio is taken to.
     raw: Rc<Cell<u64>>,
-    store: Store,
-    streams: Vec<StreamInfo>,
-    reports: Vec<StreamReport>,
-    inputs: Vec<InputInfo>,
-    undated: Vec<dates::Undated>,
+    /// What is read so far.
+    set: Loaded,
 }
 
 /// Everything loaded.
@@ -237,6 +235,8 @@ pub struct Loaded {
     /// Rows of streams whose day/month order is still to be chosen
     /// ([`Loaded::decide_dates`]).
     undated: Vec<dates::Undated>,
+    /// A piece of a stream whose later pieces are still to come (while merging).
+    open: Option<piece::Open>,
 }
 
 /// What one [`Loader`] read, before merging.
@@ -246,14 +246,17 @@ impl Loader {
     /// A loader with these settings.
     pub fn new(options: LoadOptions) -> Self {
         Loader {
-            options,
             limits: Limits::default(),
             raw: Rc::default(),
-            store: Store::default(),
-            streams: Vec::new(),
-            reports: Vec::new(),
-            inputs: Vec::new(),
-            undated: Vec::new(),
+            set: Loaded {
+                options,
+                store: Store::default(),
+                streams: Vec::new(),
+                reports: Vec::new(),
+                inputs: Vec::new(),
+                undated: Vec::new(),
+                open: None,
+            },
         }
     }
 
@@ -296,8 +299,8 @@ impl Loader {
         reader: R,
         progress: &mut dyn FnMut(u64) -> bool,
     ) -> Result<(), Cancelled> {
-        let input = self.inputs.len() as u32;
-        self.inputs.push(InputInfo {
+        let input = self.set.inputs.len() as u32;
+        self.set.inputs.push(InputInfo {
             name: name.to_string(),
             size,
         });
@@ -322,14 +325,7 @@ impl Loader {
     /// What this loader read, to merge with what other loaders read in parallel
     /// ([`Loaded::from_parts`]).
     pub fn into_part(self) -> Part {
-        Part(Loaded {
-            options: self.options,
-            store: self.store,
-            streams: self.streams,
-            reports: self.reports,
-            inputs: self.inputs,
-            undated: self.undated,
-        })
+        Part(self.set)
     }
 }
 

@@ -2,6 +2,7 @@
 //! files in several workers, which share no memory).
 
 use super::dates::Undated;
+use super::piece::Open;
 use super::{InputInfo, LoadOptions, Loaded, Part, StreamInfo};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ struct Out<'a> {
     reports: String,
     inputs: &'a [InputInfo],
     undated: &'a [Undated],
+    open: Option<&'a Open>,
 }
 
 #[derive(Deserialize)]
@@ -27,6 +29,7 @@ struct In {
     reports: String,
     inputs: Vec<InputInfo>,
     undated: Vec<Undated>,
+    open: Option<Open>,
 }
 
 /// Bytes that are not a part this version wrote.
@@ -52,6 +55,7 @@ impl Part {
             reports: serde_json::to_string(&l.reports).expect("reports serialize"),
             inputs: &l.inputs,
             undated: &l.undated,
+            open: l.open.as_ref(),
         };
         bincode::serialize(&out).expect("a part serializes")
     }
@@ -69,6 +73,7 @@ impl Part {
             reports,
             inputs: i.inputs,
             undated: i.undated,
+            open: i.open,
         }))
     }
 }

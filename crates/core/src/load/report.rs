@@ -2,14 +2,14 @@
 
 use super::error::{Cancelled, LoadError};
 use super::ingest::{StampStats, StreamCounts, TableStats};
-use super::{Format, Loader, StreamInfo, StreamKind, StreamReport, TimestampReport};
+use super::{Format, Loaded, StreamInfo, StreamKind, StreamReport, TimestampReport};
 use crate::diag::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::load::decode::Layer;
 use crate::schema::Table;
 use crate::time::{format_offset, Precision};
 use std::collections::BTreeMap;
 
-impl Loader {
+impl Loaded {
     /// A new stream and its empty report; returns their index.
     pub(super) fn new_report(&mut self, input: u32, name: &str, layers: &[Layer]) -> usize {
         self.streams.push(StreamInfo {
@@ -46,41 +46,18 @@ impl Loader {
         idx: usize,
         name: &str,
         counts: StreamCounts,
-        mut diagnostics: Diagnostics,
+        diagnostics: Diagnostics,
         outcome: Result<(Option<StreamKind>, Option<Format>), LoadError>,
         start_lens: [usize; 4],
     ) -> Result<usize, Cancelled> {
-        let StreamCounts {
-            mut stats,
-            stamps,
-            evidence,
-            pending,
-            other_tables,
-        } = counts;
-        let (date_order, date_choice) =
-            self.resolve_dates(name, evidence, pending, &mut stats, &mut diagnostics);
-        let report = &mut self.reports[idx];
-        report.diagnostics = diagnostics;
-        report.other_tables = other_tables;
-        insert_tables(report, &stats);
-        report.timestamps = timestamp_report(&stamps, self.options.offset_minutes, date_order);
-        report.timestamps.date_choice = date_choice;
-        self.streams[idx].precision = stamps.coarsest.unwrap_or(Precision::Tick);
         match outcome {
             Ok((kind, format)) => {
-                self.streams[idx].kind = kind;
-                self.streams[idx].windows_log = format == Some(Format::WindowsEventJson);
-                if self.streams[idx].windows_log {
-                    report.timestamps.zone = "UTC (Windows logs UTC)".into();
-                }
-                report.format = format;
-                // A device timeline without such events is read whole: it shows their absence.
-                if report.tables.is_empty() && format != Some(Format::DefenderTimelineCsv) {
-                    report.skipped = Some(nothing_of_the_hunt(report));
-                }
+                self.finish_text(idx, name, counts, diagnostics, kind, format);
                 Ok(idx)
             }
             Err(why) => {
+                self.count_text(idx, name, counts, diagnostics);
+                let report = &mut self.reports[idx];
                 let cancelled = why.cancelled();
                 not_analysed(report, name, why);
                 // Rows of a stream that stopped are kept only if it was read (not for a bad header).
@@ -93,6 +70,58 @@ impl Loader {
                 }
             }
         }
+    }
+
+    /// Fills in the report of text stream `idx`, read to its end as `kind` and `format`.
+    pub(super) fn finish_text(
+        &mut self,
+        idx: usize,
+        name: &str,
+        counts: StreamCounts,
+        diagnostics: Diagnostics,
+        kind: Option<StreamKind>,
+        format: Option<Format>,
+    ) {
+        self.count_text(idx, name, counts, diagnostics);
+        let report = &mut self.reports[idx];
+        self.streams[idx].kind = kind;
+        self.streams[idx].windows_log = format == Some(Format::WindowsEventJson);
+        if self.streams[idx].windows_log {
+            report.timestamps.zone = "UTC (Windows logs UTC)".into();
+        }
+        report.format = format;
+        // A device timeline without such events is read whole: it shows their absence.
+        if report.tables.is_empty() && format != Some(Format::DefenderTimelineCsv) {
+            report.skipped = Some(nothing_of_the_hunt(report));
+        }
+    }
+
+    /// The counts, timestamps and diagnostics of text stream `idx` into its report, once its
+    /// numeric dates are placed.
+    fn count_text(
+        &mut self,
+        idx: usize,
+        name: &str,
+        counts: StreamCounts,
+        mut diagnostics: Diagnostics,
+    ) {
+        let StreamCounts {
+            mut stats,
+            stamps,
+            evidence,
+            pending,
+            other_tables,
+            next_piece_line: _,
+        } = counts;
+        let (date_order, date_choice) =
+            self.resolve_dates(name, evidence, pending, &mut stats, &mut diagnostics);
+        let report = &mut self.reports[idx];
+        report.diagnostics = diagnostics;
+        report.other_tables = other_tables;
+        insert_tables(report, &stats);
+        report.timestamps = timestamp_report(&stamps, self.options.offset_minutes, date_order);
+        report.timestamps.date_choice = date_choice;
+        self.streams[idx].precision = stamps.coarsest.unwrap_or(Precision::Tick);
     }
 
     /// Fills in the report of EVTX stream `idx` once its reader is done.
@@ -135,7 +164,7 @@ impl Loader {
     }
 }
 
-impl Loader {
+impl Loaded {
     /// How many events the store holds, to drop a failed stream's with [`Loader::truncate`].
     pub(super) fn store_lens(&self) -> [usize; 4] {
         [

@@ -164,3 +164,32 @@ pub fn zip(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
+
+/// Every file of the public data sets the tests read, in one analysis: Defender CSV and JSON,
+/// archives, Windows Security and Sysmon logs (EVTX, XML, JSON lines).
+pub fn every_dataset_file() -> Option<Vec<(String, Vec<u8>)>> {
+    let root = datasets()?;
+    // And the four exports of a chain, so that there are chains to compare.
+    let mut out: Vec<(String, Vec<u8>)> = chain_csvs()
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.into_bytes()))
+        .collect();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::metadata(&p).unwrap().len() < 64 << 20 {
+                let name = p.strip_prefix(&root).unwrap().display().to_string();
+                out.push((name, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    Some(out)
+}
