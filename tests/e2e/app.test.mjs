@@ -451,5 +451,37 @@ for (const url of urls) {
         }
       }
     });
+
+    test('one large export read in pieces by 2 or 4 workers gives the same bytes as the CLI', async () => {
+      // The file events of the 32 MB set three times over (31 MB, one header) beside the other
+      // three tables: above its fair share, so it is read in pieces.
+      const dir = artifact('parallel-32mb');
+      const big = join(dir, 'DeviceFileEvents-x3.csv');
+      if (!existsSync(big)) {
+        const text = readFileSync(join(dir, 'DeviceFileEvents.csv'), 'utf8');
+        const body = text.slice(text.indexOf('\n') + 1);
+        writeFileSync(big, text + body + body);
+      }
+      const files = ['DeviceFileEvents-x3.csv', 'DeviceLogonEvents.csv', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv', ...BAD_FILES].sort();
+      const ref = cliChains(dir, files, 5);
+      assert.ok(ref.doc.chains.length >= 50, 'the set makes chains');
+      for (const [cores, pieces] of [[2, 2], [4, 3]]) {
+        const other = await openApp(browser, url, { cores });
+        try {
+          await chooseFiles(other.page, files.map((f) => join(dir, f)));
+          await waitForResults(other.page, 120000);
+          const readers = Number(await other.page.getAttribute('[data-testid=summary]', 'data-readers'));
+          assert.equal(readers, cores, `${cores} cores: read by ${cores} workers`);
+          const split = await other.page.getAttribute('[data-testid=summary]', 'data-pieces');
+          assert.equal(split, String(pieces), `${cores} cores: the large file in ${pieces} pieces`);
+          assert.equal(await chainCount(other.page), ref.doc.chains.length);
+          assert.equal(await download(other.page, 'download-chains'), ref.text, `${cores} workers: chains JSON = CLI bytes`);
+          assert.deepEqual(foreignRequests(url, other.requests), []);
+          assert.deepEqual(other.errors, []);
+        } finally {
+          await other.context.close();
+        }
+      }
+    });
   });
 }

@@ -10,6 +10,7 @@ use copyexec_core::chains::Chain;
 use copyexec_core::diag::Diagnostic;
 use copyexec_core::document::{AllowlistReport, Totals};
 use copyexec_core::identity::IdentityKind;
+use copyexec_core::load::share::InputPiece;
 use copyexec_core::load::{DateChoice, Format};
 use copyexec_core::near_miss::NearMiss;
 use copyexec_core::story::graph::Graph;
@@ -41,18 +42,21 @@ pub enum ToWorker {
         /// Allowlist rules in force.
         #[serde(default)]
         allowlist: Allowlist,
-        /// Inputs read by reading workers: what they read comes in [`ToWorker::Part`]s
-        /// (the page passes them on); this worker reads the others.
+        /// How many pieces each input is read in (none listed: one each).
         #[serde(default)]
-        elsewhere: Vec<usize>,
+        pieces: Vec<u32>,
+        /// What reading workers read: it comes in [`ToWorker::Part`]s (the page passes them
+        /// on); this worker reads the rest.
+        #[serde(default)]
+        elsewhere: Vec<InputPiece>,
     },
-    /// To a reading worker: read these inputs (the `File`s travel in `files`, same order),
-    /// each on its own, and answer one [`FromWorker::Part`] per input.
+    /// To a reading worker: read these inputs or pieces of inputs (the `File`s travel in
+    /// `files`, same order), each on its own, and answer one [`FromWorker::Part`] for each.
     Read {
         /// Request number of the load.
         seq: u32,
-        /// Input numbers in the load.
-        inputs: Vec<usize>,
+        /// What to read.
+        pieces: Vec<InputPiece>,
         /// Display names.
         names: Vec<String>,
         /// Offset of zone-less timestamps, minutes east of UTC.
@@ -60,12 +64,13 @@ pub enum ToWorker {
         /// Day/month order of numeric dates.
         date_order: DateOrder,
     },
-    /// What a reading worker read of one input (the bytes of a core `Part` travel beside).
+    /// What a reading worker read of one input or piece (the bytes of a core `Part` travel
+    /// beside).
     Part {
         /// Request number of the load.
         seq: u32,
-        /// Input number.
-        input: usize,
+        /// What was read.
+        read: InputPiece,
     },
     /// Open a copyexec HTML report (the `File` travels in `files`): its embedded chains
     /// document is shown again.
@@ -194,18 +199,21 @@ pub enum FromWorker {
         seq: u32,
         /// Input index.
         file: usize,
-        /// Bytes read.
+        /// Which piece of it (0 for a file read whole).
+        #[serde(default)]
+        piece: u32,
+        /// Bytes of the piece read.
         loaded: u64,
         /// Its size.
         total: u64,
     },
-    /// From a reading worker: one input read (the bytes of a core `Part` travel beside),
-    /// for the analysis worker.
+    /// From a reading worker: one input or piece read (the bytes of a core `Part` travel
+    /// beside), for the analysis worker.
     Part {
         /// Request number of the load.
         seq: u32,
-        /// Input number.
-        input: usize,
+        /// What was read.
+        read: InputPiece,
     },
     /// All inputs were read: what was found in them.
     Loaded {

@@ -54,7 +54,9 @@ pub enum Phase {
 pub struct FileProgress {
     /// Name.
     pub name: String,
-    /// Bytes read.
+    /// Bytes read of each piece it is read in.
+    pub pieces: Vec<u64>,
+    /// Bytes read in all (a piece may read a little past its end: at most the size).
     pub loaded: u64,
     /// Size.
     pub total: u64,
@@ -156,6 +158,8 @@ pub struct State {
     pub read_ms: f64,
     /// Workers the files were read in.
     pub readers: usize,
+    /// Most pieces a file was read in (1: each whole).
+    pub pieces: u32,
     /// A problem to show.
     pub error: Option<String>,
     /// An informational message.
@@ -216,6 +220,7 @@ impl Default for State {
             },
             read_ms: 0.0,
             readers: 1,
+            pieces: 1,
             error: None,
             notice: None,
             filter: String::new(),
@@ -251,6 +256,8 @@ pub enum Action {
         files: Rc<Vec<Input>>,
         /// Workers that read them.
         readers: usize,
+        /// How many pieces each file is read in.
+        pieces: Vec<u32>,
     },
     /// What the worker said (its messages are the actions: no second type for each).
     Worker(FromWorker),
@@ -317,6 +324,7 @@ impl State {
             FromWorker::Progress {
                 seq,
                 file,
+                piece,
                 loaded,
                 total,
             } => {
@@ -324,8 +332,11 @@ impl State {
                     return false;
                 }
                 if let Some(p) = self.progress.get_mut(file) {
-                    p.loaded = loaded;
+                    if let Some(slot) = p.pieces.get_mut(piece as usize) {
+                        *slot = loaded;
+                    }
                     p.total = total;
+                    p.loaded = p.pieces.iter().sum::<u64>().min(total);
                 }
             }
             FromWorker::Loaded {
@@ -448,15 +459,19 @@ impl Reducible for State {
                 seq,
                 files,
                 readers,
+                pieces,
             } => {
                 s.phase = Phase::Loading;
                 s.readers = readers;
+                s.pieces = pieces.iter().copied().max().unwrap_or(1);
                 s.seq = seq;
                 s.load_seq = seq;
                 s.progress = files
                     .iter()
-                    .map(|f| FileProgress {
+                    .enumerate()
+                    .map(|(i, f)| FileProgress {
                         name: f.name.clone(),
+                        pieces: vec![0; pieces.get(i).copied().unwrap_or(1).max(1) as usize],
                         loaded: 0,
                         total: f.file.size() as u64,
                     })

@@ -2,6 +2,8 @@
 
 use crate::output;
 use anyhow::{Context, Result};
+use copyexec_core::evidence::SeekReader;
+use copyexec_core::load::share::{self, InputPiece};
 use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -46,8 +48,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Reads `files` on up to `threads` threads, one loader per file, and merges the parts in file
-/// order: the result is the same as reading them one after the other.
+/// Pieces smaller than this are not worth a thread of their own.
+const PIECE_FROM_BYTES: u64 = 16 << 20;
+
+/// Reads `files` on up to `threads` threads, one loader per file or per piece of a large file
+/// (`load::share`), and merges the parts in file order: the result is the same as reading them
+/// one after the other.
 pub fn load_files(
     files: &[PathBuf],
     options: LoadOptions,
@@ -59,6 +65,21 @@ pub fn load_files(
         .map(|p| std::fs::metadata(p).ok().map(|m| m.len()))
         .collect();
     let total: u64 = sizes.iter().flatten().sum();
+    let plan = share::plan(
+        &files
+            .iter()
+            .zip(&sizes)
+            .map(|(p, s)| (s.unwrap_or(0), share::may_split(&p.to_string_lossy())))
+            .collect::<Vec<_>>(),
+        threads,
+        PIECE_FROM_BYTES,
+    );
+    // Largest first, taken by whichever thread is free.
+    let mut queue: Vec<InputPiece> = plan.shares.concat();
+    queue.sort_by_key(|u| {
+        let size = sizes[u.input].unwrap_or(0) / u64::from(u.piece.of);
+        (std::cmp::Reverse(size), u.input, u.piece.index)
+    });
     let done = AtomicU64::new(0);
     let next = AtomicUsize::new(0);
     let progress = Mutex::new(output::Progress::new(
@@ -66,31 +87,56 @@ pub fn load_files(
         Some(total),
         show_progress,
     ));
-    let parts: Vec<Mutex<Option<Part>>> = files.iter().map(|_| Mutex::new(None)).collect();
-    let worker = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(path) = files.get(i) else { break };
+    let parts: Vec<Vec<Mutex<Option<Part>>>> = plan
+        .pieces
+        .iter()
+        .map(|&of| (0..of).map(|_| Mutex::new(None)).collect())
+        .collect();
+    let read = |at: InputPiece| {
+        let path = &files[at.input];
         // A file that cannot be opened is reported like one that cannot be read (an error
         // line, exit status 1); the other files are still analysed.
         let name = path.display().to_string();
-        let mut loader = Loader::new(options);
         let mut last = 0u64;
         let mut on_progress = |bytes: u64| {
-            let sum = done.fetch_add(bytes - last, Ordering::Relaxed) + bytes - last;
-            last = bytes;
+            let step = bytes.saturating_sub(last);
+            let sum = done.fetch_add(step, Ordering::Relaxed) + step;
+            last = bytes.max(last);
             if let Ok(mut p) = progress.try_lock() {
-                p.update(sum);
+                p.update(sum.min(total));
             }
             true
         };
-        let _ = match std::fs::File::open(path) {
-            Ok(file) => loader.add_input(&name, sizes[i], file, &mut on_progress),
-            Err(e) => loader.add_input(&name, sizes[i], Unopened(Some(e)), &mut on_progress),
+        let size = sizes[at.input];
+        let mut loader = Loader::new(options);
+        let part = match std::fs::File::open(path) {
+            Ok(file) if at.piece.of > 1 => loader.read_piece(
+                &name,
+                size.unwrap_or(0),
+                &mut SeekReader(file),
+                at.piece,
+                &mut on_progress,
+            ),
+            Ok(file) => loader
+                .add_input(&name, size, file, &mut on_progress)
+                .map(|()| loader.into_part()),
+            Err(e) => loader
+                .add_input(&name, size, Unopened(Some(e)), &mut on_progress)
+                .map(|()| loader.into_part()),
         };
-        *parts[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(loader.into_part());
+        // Only a cancel ends a read without a part, and nothing here cancels.
+        let part = part.unwrap_or_else(|_| Loader::new(options).into_part());
+        *parts[at.input][at.piece.index as usize]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(part);
+    };
+    let worker = || {
+        while let Some(&at) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
+            read(at);
+        }
     };
     std::thread::scope(|s| {
-        for _ in 0..threads.clamp(1, files.len().max(1)) {
+        for _ in 0..threads.clamp(1, queue.len().max(1)) {
             s.spawn(worker);
         }
     });
@@ -99,7 +145,7 @@ pub fn load_files(
         .unwrap_or_else(|e| e.into_inner())
         .done();
     let mut ordered = Vec::with_capacity(files.len());
-    for slot in parts {
+    for slot in parts.into_iter().flatten() {
         let part = slot
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())

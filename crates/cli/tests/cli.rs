@@ -481,3 +481,46 @@ fn help_documents_the_exit_status() {
     assert!(text.contains("Exit status:"), "{text}");
     assert!(text.contains("1  some input could not be read"), "{text}");
 }
+
+#[test]
+fn threads_and_pieces_do_not_change_the_output() {
+    // A 40 MB process export (quoted line ends in it) beside the other three: with several
+    // threads it is read in pieces, and every output is that of one thread.
+    let mut proc = String::from(PROC);
+    let mut i = 0u64;
+    while proc.len() < 40 << 20 {
+        let cmd = if i % 7 == 0 {
+            format!("\"tool.exe {i}\n--next\"")
+        } else {
+            format!("tool.exe {i}")
+        };
+        proc.push_str(&format!(
+            "2024-03-11T08:{:02}:{:02}.0000000Z,d{},C:\\Tools\\t{}.exe,{cmd},{i}\n",
+            (i / 60) % 60,
+            i % 60,
+            i % 50,
+            i % 13
+        ));
+        i += 1;
+    }
+    let dir = fixture(
+        "pieces",
+        &[
+            ("a.csv", NET),
+            ("b.csv", LOGON),
+            ("c.csv", FILE),
+            ("d.csv", &proc),
+        ],
+    );
+    for what in [&["chains", "--format", "json"][..], &["rows"][..]] {
+        let one = run(&[what, &["-q", "--threads", "1"]].concat(), &dir);
+        let many = run(&[what, &["-q", "--threads", "3"]].concat(), &dir);
+        assert!(one.stdout.len() > 100, "{what:?} prints");
+        assert_eq!(
+            String::from_utf8_lossy(&many.stdout),
+            String::from_utf8_lossy(&one.stdout)
+        );
+        assert_eq!(many.status.code(), one.status.code());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -94,7 +94,7 @@ pub fn summary() -> Html {
     let suppressed = stats.suppressed;
     html! {
         <section class="summary" aria-label="Summary" data-worker-memory={result.memory_bytes.to_string()}
-            data-read-ms={format!("{:.0}", state.read_ms)} data-readers={state.readers.to_string()} data-query-ms={format!("{:.0}", result.query_ms)}
+            data-read-ms={format!("{:.0}", state.read_ms)} data-readers={state.readers.to_string()} data-pieces={state.pieces.to_string()} data-query-ms={format!("{:.0}", result.query_ms)}
             data-testid="summary">
             <DatePrompt />
             if t.rows_skipped > 0 || t.streams_skipped > 0 || !state.missing_tables.is_empty() {
@@ -147,7 +147,7 @@ pub fn summary() -> Html {
                     format::count(t.query_rows), result.tolerance, format::count(t.rows_read), files,
                     if files == 1 { "" } else { "s" }, format::count(t.rows_used),
                     format::count(t.rows_filtered), format::count(t.rows_skipped), format::millis(state.read_ms),
-                    if state.readers > 1 { format!(" by {} workers", state.readers) } else { String::new() }
+                    workers(state.readers, state.pieces)
                 ) }
             </p>
             if let Some(a) = &result.allowlist {
@@ -176,5 +176,14 @@ pub fn summary() -> Html {
                 { for result.evidence_errors.iter().map(|m| html! { <p class="alert alert-warning">{ m.clone() }</p> }) }
             }
         </section>
+    }
+}
+
+/// How the files were shared out, for the summary: ` by 2 workers (a file in 2 pieces)`.
+fn workers(readers: usize, pieces: u32) -> String {
+    match (readers, pieces) {
+        (0 | 1, _) => String::new(),
+        (n, 0 | 1) => format!(" by {n} workers"),
+        (n, p) => format!(" by {n} workers (a large file in {p} pieces)"),
     }
 }

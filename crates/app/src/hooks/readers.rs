@@ -9,6 +9,7 @@
 use crate::codec;
 use crate::host::{self, Input};
 use crate::protocol::{FromWorker, ToWorker};
+use copyexec_core::load::share::{self, InputPiece};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -34,34 +35,20 @@ pub fn workers() -> usize {
     (cores as usize).clamp(1, MAX_WORKERS)
 }
 
-/// Which files each worker reads: `plan[0]` is the analysis worker's share, every share is in
-/// file order, no share is empty. Largest file first, to the least loaded worker.
-pub fn plan(sizes: &[f64], workers: usize) -> Vec<Vec<usize>> {
-    let total: f64 = sizes.iter().sum();
-    let n = if total < SHARE_FROM_BYTES {
+/// Below this many bytes a piece costs more than it saves (its worker reads the file's head,
+/// its part crosses to the analysis worker and is merged).
+const PIECE_FROM_BYTES: u64 = 8 << 20;
+
+/// What each worker reads of files of these sizes (and whether each may be read in pieces):
+/// the analysis worker's share first.
+pub fn plan(files: &[(u64, bool)], workers: usize) -> share::Plan {
+    let total: u64 = files.iter().map(|f| f.0).sum();
+    let n = if (total as f64) < SHARE_FROM_BYTES {
         1
     } else {
-        workers.clamp(1, sizes.len().max(1))
+        workers
     };
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by(|&a, &b| sizes[b].total_cmp(&sizes[a]).then(a.cmp(&b)));
-    let mut shares = vec![Vec::new(); n];
-    let mut loads = vec![0.0f64; n];
-    for i in order {
-        let least = (0..n)
-            .min_by(|&a, &b| loads[a].total_cmp(&loads[b]).then(a.cmp(&b)))
-            .unwrap_or(0);
-        shares[least].push(i);
-        loads[least] += sizes[i];
-    }
-    shares.retain(|s| !s.is_empty());
-    if shares.is_empty() {
-        shares.push(Vec::new());
-    }
-    for s in &mut shares {
-        s.sort_unstable();
-    }
-    shares
+    share::plan(files, n, PIECE_FROM_BYTES)
 }
 
 type Handler<E> = Closure<dyn FnMut(E)>;
@@ -79,7 +66,7 @@ impl Reader {
     /// A reading worker. `part` gets what it read of a file (request, file, the part's bytes);
     /// `message` gets its other messages (progress); `failed` is told when it stopped.
     pub fn start(
-        part: Rc<dyn Fn(u32, usize, JsValue)>,
+        part: Rc<dyn Fn(u32, InputPiece, JsValue)>,
         message: Rc<dyn Fn(FromWorker)>,
         failed: Rc<dyn Fn(String)>,
     ) -> Result<Reader, String> {
@@ -94,10 +81,10 @@ impl Reader {
                     return;
                 };
                 match codec::decode::<FromWorker>(msg) {
-                    Ok(FromWorker::Part { seq, input }) => {
+                    Ok(FromWorker::Part { seq, read }) => {
                         owed.set(owed.get().saturating_sub(1));
                         let bytes = Reflect::get(&data, &"bytes".into()).unwrap_or_default();
-                        part(seq, input, bytes);
+                        part(seq, read, bytes);
                     }
                     Ok(other) => message(other),
                     Err(e) => failed(format!(
@@ -125,7 +112,8 @@ impl Reader {
         self.owed.get() > 0
     }
 
-    /// Asks it to read `files` (a `ToWorker::Read` naming them): it owes one part each.
+    /// Asks it to read `files` (a `ToWorker::Read` naming them and their pieces): it owes one
+    /// part each.
     pub fn read(&self, message: &ToWorker, files: &[Input]) -> Result<(), String> {
         post(&self.worker, message, Some(files), None)?;
         self.owed.set(self.owed.get() + files.len());
@@ -173,24 +161,10 @@ mod tests {
     use super::plan;
 
     #[test]
-    fn shares_by_size_in_file_order() {
-        let mb = 1024.0 * 1024.0;
-        // The largest alone; the rest to the other worker.
-        assert_eq!(
-            plan(&[66.0 * mb, 34.0 * mb, 52.0 * mb, 56.0 * mb], 2),
-            vec![vec![0, 1], vec![2, 3]]
-        );
-        assert_eq!(plan(&[10.0 * mb], 4), vec![vec![0]]);
-        assert_eq!(
-            plan(&[1.0, 2.0, 3.0], 4),
-            vec![vec![0, 1, 2]],
-            "small sets stay in one worker"
-        );
-        assert_eq!(plan(&[], 2), vec![Vec::<usize>::new()]);
-        let p = plan(&[5.0 * mb; 7], 3);
-        assert_eq!(p.len(), 3);
-        let mut all: Vec<usize> = p.concat();
-        all.sort_unstable();
-        assert_eq!(all, (0..7).collect::<Vec<_>>());
+    fn small_sets_stay_in_one_worker() {
+        let p = plan(&[(1 << 20, true), (2 << 20, true), (3 << 20, true)], 4);
+        assert_eq!(p.shares.len(), 1);
+        assert_eq!(p.pieces, vec![1, 1, 1]);
+        assert_eq!(plan(&[(100 << 20, true)], 4).shares.len(), 4);
     }
 }

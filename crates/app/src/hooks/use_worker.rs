@@ -9,6 +9,7 @@ use crate::hooks::readers::{self, Reader};
 use crate::host::{self, Input};
 use crate::protocol::{ChainQuery, DownloadKind, FromWorker, ListKind, ToWorker};
 use crate::state::{Action, Phase, ReadOptions, Rules, State};
+use copyexec_core::load::share::{self, InputPiece};
 use copyexec_core::time::DateOrder;
 use js_sys::{Array, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -97,6 +98,7 @@ impl AppContext {
             seq,
             files: files.clone(),
             readers: 1,
+            pieces: Vec::new(),
         });
         self.post(&ToWorker::OpenReport { seq, name }, Some(&files));
     }
@@ -151,29 +153,33 @@ impl AppContext {
     fn start_load(&self, files: Rc<Vec<Input>>, options: ReadOptions) {
         let seq = self.next_seq();
         self.bridge.borrow().load_seq.set(seq);
-        let sizes: Vec<f64> = files.iter().map(|f| f.file.size()).collect();
+        let sizes: Vec<(u64, bool)> = files
+            .iter()
+            .map(|f| (f.file.size() as u64, share::may_split(&f.name)))
+            .collect();
         let plan = readers::plan(&sizes, readers::workers());
         self.dispatch(Action::StartLoad {
             seq,
             files: files.clone(),
-            readers: plan.len(),
+            readers: plan.shares.len(),
+            pieces: plan.pieces.clone(),
         });
         // The reading workers start first; the analysis worker reads its share meanwhile.
         let mut elsewhere = Vec::new();
-        for (k, inputs) in plan.iter().enumerate().skip(1) {
+        for (k, share) in plan.shares.iter().enumerate().skip(1) {
             let message = ToWorker::Read {
                 seq,
-                inputs: inputs.clone(),
-                names: inputs.iter().map(|&i| files[i].name.clone()).collect(),
+                pieces: share.clone(),
+                names: share.iter().map(|u| files[u.input].name.clone()).collect(),
                 offset_minutes: options.offset_minutes,
                 date_order: options.date_order,
             };
-            let share: Vec<Input> = inputs.iter().map(|&i| files[i].clone()).collect();
+            let share_files: Vec<Input> = share.iter().map(|u| files[u.input].clone()).collect();
             match ensure_reader(&self.bridge, &self.state.dispatcher(), k - 1) {
                 Ok(()) => {
                     let b = self.bridge.borrow();
-                    match b.readers[k - 1].read(&message, &share) {
-                        Ok(()) => elsewhere.extend_from_slice(inputs),
+                    match b.readers[k - 1].read(&message, &share_files) {
+                        Ok(()) => elsewhere.extend_from_slice(share),
                         // The analysis worker reads that share itself.
                         Err(e) => self.dispatch(Action::Problem(e)),
                     }
@@ -188,6 +194,7 @@ impl AppContext {
             offset_minutes: options.offset_minutes,
             date_order: options.date_order,
             allowlist: (*self.state.allowlist).clone(),
+            pieces: plan.pieces,
             elsewhere,
         };
         self.post(&message, Some(&files));
@@ -314,14 +321,14 @@ fn ensure_reader(
         }
     }
     let weak = Rc::downgrade(bridge);
-    let part = Rc::new(move |seq: u32, input: usize, bytes: JsValue| {
+    let part = Rc::new(move |seq: u32, read: InputPiece, bytes: JsValue| {
         let Some(bridge) = weak.upgrade() else { return };
         let b = bridge.borrow();
         if seq != b.load_seq.get() {
             return;
         }
         if let Some(worker) = &b.worker {
-            let _ = readers::post(worker, &ToWorker::Part { seq, input }, None, Some(&bytes));
+            let _ = readers::post(worker, &ToWorker::Part { seq, read }, None, Some(&bytes));
         }
     });
     let message = {

@@ -20,6 +20,7 @@ use blob_reader::BlobReader;
 use copyexec_core::engine::{EvidenceSource, Settings};
 use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
+use copyexec_core::load::share::InputPiece;
 use copyexec_core::load::LoadOptions;
 use copyexec_core::load::StreamReport;
 use copyexec_core::story::graph;
@@ -178,6 +179,7 @@ fn handle(message: ToWorker, data: &JsValue) {
             offset_minutes,
             date_order,
             allowlist,
+            pieces,
             elsewhere,
         } => {
             let files = files_of(data);
@@ -190,17 +192,17 @@ fn handle(message: ToWorker, data: &JsValue) {
                 allowlist,
                 near_misses: true,
             };
-            load(seq, names, files, options, settings, &elsewhere);
+            load(seq, names, files, (options, settings), &pieces, &elsewhere);
         }
         ToWorker::Read {
             seq,
-            inputs,
+            pieces,
             names,
             offset_minutes,
             date_order,
         } => reading::read_for_others(
             seq,
-            &inputs,
+            &pieces,
             &names,
             &files_of(data),
             LoadOptions {
@@ -208,12 +210,12 @@ fn handle(message: ToWorker, data: &JsValue) {
                 date_order,
             },
         ),
-        ToWorker::Part { seq, input } => {
+        ToWorker::Part { seq, read } => {
             let bytes = Reflect::get(data, &"bytes".into())
                 .ok()
                 .and_then(|b| b.dyn_into::<Uint8Array>().ok())
                 .map(|b| b.to_vec());
-            if let Some(read) = reading::receive(seq, input, bytes) {
+            if let Some(read) = reading::receive(seq, read, bytes) {
                 start_session(seq, read);
             }
         }
@@ -488,13 +490,13 @@ fn load(
     seq: u32,
     names: Vec<String>,
     files: Vec<File>,
-    options: LoadOptions,
-    settings: Settings,
-    elsewhere: &[usize],
+    analysis: (LoadOptions, Settings),
+    pieces: &[u32],
+    elsewhere: &[InputPiece],
 ) {
     SESSION.with(|s| *s.borrow_mut() = None);
     OPENED.with(|o| *o.borrow_mut() = None);
-    if let Some(read) = reading::start(seq, names, files, options, settings, elsewhere) {
+    if let Some(read) = reading::start(seq, names, files, analysis, pieces, elsewhere) {
         start_session(seq, read);
     }
 }

@@ -1,15 +1,17 @@
 //! Reading the files, in this worker and in reading workers.
 //!
-//! Each input is read on its own into a core `Part`. The page hands some inputs to reading
-//! workers (the same module, started from the same compiled code) and passes what they read
-//! on to the analysis worker as bytes; the analysis worker reads the rest itself, then merges
-//! every part in input order, so the data set is the one a single reader would have made.
+//! Each input, or each piece of an input read in pieces, is read on its own into a core `Part`.
+//! The page hands some of them to reading workers (the same module, started from the same
+//! compiled code) and passes what they read on to the analysis worker as bytes; the analysis
+//! worker reads the rest itself, then merges every part in input and piece order, so the data
+//! set is the one a single reader would have made.
 
 use super::blob_reader::BlobReader;
 use super::{now, post, post_bytes};
 use crate::protocol::FromWorker;
 use copyexec_core::engine::Settings;
-use copyexec_core::load::{LoadOptions, Loaded, Loader, Part};
+use copyexec_core::load::share::InputPiece;
+use copyexec_core::load::{LoadOptions, Loaded, Loader, Part, Piece};
 use copyexec_core::Dataset;
 use std::cell::RefCell;
 use web_sys::File;
@@ -24,7 +26,8 @@ struct Gathering {
     files: Vec<File>,
     options: LoadOptions,
     settings: Settings,
-    parts: Vec<Option<Part>>,
+    /// Per input, per piece.
+    parts: Vec<Vec<Option<Part>>>,
     started: f64,
 }
 
@@ -44,21 +47,38 @@ thread_local! {
     static GATHERING: RefCell<Option<Gathering>> = const { RefCell::new(None) };
 }
 
-/// Starts load `seq`: reads here every input not in `elsewhere` (the others come as parts).
-/// Returns the data set when nothing is left to wait for.
+/// Starts load `seq`: reads here every input and piece not in `elsewhere` (the others come as
+/// parts); input `i` is read in `pieces[i]` pieces (one when not listed). Returns the data set
+/// when nothing is left to wait for.
 pub fn start(
     seq: u32,
     names: Vec<String>,
     files: Vec<File>,
-    options: LoadOptions,
-    settings: Settings,
-    elsewhere: &[usize],
+    (options, settings): (LoadOptions, Settings),
+    pieces: &[u32],
+    elsewhere: &[InputPiece],
 ) -> Option<Read> {
     let started = now();
-    let mut parts: Vec<Option<Part>> = (0..files.len()).map(|_| None).collect();
-    for (i, slot) in parts.iter_mut().enumerate() {
-        if !elsewhere.contains(&i) {
-            *slot = Some(read_one(seq, i, &names[i], &files[i], options));
+    let mut parts: Vec<Vec<Option<Part>>> = (0..files.len())
+        .map(|i| {
+            (0..pieces.get(i).copied().unwrap_or(1).max(1))
+                .map(|_| None)
+                .collect()
+        })
+        .collect();
+    for (input, slots) in parts.iter_mut().enumerate() {
+        let of = slots.len() as u32;
+        for (index, slot) in slots.iter_mut().enumerate() {
+            let at = InputPiece {
+                input,
+                piece: Piece {
+                    index: index as u32,
+                    of,
+                },
+            };
+            if !elsewhere.contains(&at) {
+                *slot = Some(read_one(seq, at, &names[input], &files[input], options));
+            }
         }
     }
     let gathering = Gathering {
@@ -75,8 +95,8 @@ pub fn start(
 }
 
 /// A part a reading worker read, for load `seq`. Bytes that do not decode (they never should)
-/// make this worker read that input itself. Returns the data set when it was the last part.
-pub fn receive(seq: u32, input: usize, bytes: Option<Vec<u8>>) -> Option<Read> {
+/// make this worker read it itself. Returns the data set when it was the last part.
+pub fn receive(seq: u32, at: InputPiece, bytes: Option<Vec<u8>>) -> Option<Read> {
     GATHERING.with(|g| {
         let mut g = g.borrow_mut();
         let gathering = g.as_mut().filter(|g| g.seq == seq)?;
@@ -85,13 +105,17 @@ pub fn receive(seq: u32, input: usize, bytes: Option<Vec<u8>>) -> Option<Read> {
             .unwrap_or_else(|| {
                 read_one(
                     seq,
-                    input,
-                    &gathering.names[input],
-                    &gathering.files[input],
+                    at,
+                    &gathering.names[at.input],
+                    &gathering.files[at.input],
                     gathering.options,
                 )
             });
-        *gathering.parts.get_mut(input)? = Some(part);
+        let slot = gathering
+            .parts
+            .get_mut(at.input)?
+            .get_mut(at.piece.index as usize)?;
+        *slot = Some(part);
         Some(())
     })?;
     finish_if_complete()
@@ -105,13 +129,13 @@ pub fn forget() {
 fn finish_if_complete() -> Option<Read> {
     let gathering = GATHERING.with(|g| {
         let mut g = g.borrow_mut();
-        if g.as_ref()?.parts.iter().all(Option::is_some) {
+        if g.as_ref()?.parts.iter().flatten().all(Option::is_some) {
             g.take()
         } else {
             None
         }
     })?;
-    let parts = gathering.parts.into_iter().flatten().collect();
+    let parts = gathering.parts.into_iter().flatten().flatten().collect();
     let data = Dataset::new(Loaded::from_parts(parts));
     Some(Read {
         data,
@@ -121,30 +145,31 @@ fn finish_if_complete() -> Option<Read> {
     })
 }
 
-/// As a reading worker: reads each input and posts its part as bytes.
+/// As a reading worker: reads each input or piece and posts its part as bytes.
 pub fn read_for_others(
     seq: u32,
-    inputs: &[usize],
+    pieces: &[InputPiece],
     names: &[String],
     files: &[File],
     options: LoadOptions,
 ) {
-    for ((&input, name), file) in inputs.iter().zip(names).zip(files) {
-        let bytes = read_one(seq, input, name, file, options).to_bytes();
-        post_bytes(&FromWorker::Part { seq, input }, &bytes);
+    for ((&at, name), file) in pieces.iter().zip(names).zip(files) {
+        let bytes = read_one(seq, at, name, file, options).to_bytes();
+        post_bytes(&FromWorker::Part { seq, read: at }, &bytes);
     }
 }
 
-/// Reads input `i` on its own, telling the page how far it got.
-fn read_one(seq: u32, i: usize, name: &str, file: &File, options: LoadOptions) -> Part {
-    let total = file.size() as u64;
+/// Reads an input, or a piece of it, on its own, telling the page how far it got.
+fn read_one(seq: u32, at: InputPiece, name: &str, file: &File, options: LoadOptions) -> Part {
+    let size = file.size() as u64;
     let progress_at = |loaded: u64| {
         post(
             &FromWorker::Progress {
                 seq,
-                file: i,
+                file: at.input,
+                piece: at.piece.index,
                 loaded,
-                total,
+                total: size,
             },
             None,
         )
@@ -154,21 +179,24 @@ fn read_one(seq: u32, i: usize, name: &str, file: &File, options: LoadOptions) -
     let mut progress = |bytes: u64| {
         if bytes >= last + PROGRESS_STEP {
             last = bytes;
-            progress_at(bytes.min(total));
+            progress_at(bytes);
         }
         true
     };
     let mut loader = Loader::new(options);
-    match BlobReader::new(file.clone().into()) {
-        // A file that fails part-way is reported in its stream's diagnostics by the core.
-        Ok(reader) => {
-            let _ = loader.add_input(name, Some(total), reader, &mut progress);
+    // A file that fails part-way is reported in its stream's diagnostics by the core; only a
+    // cancel (which `progress` never asks for) ends a read without a part.
+    let read = match BlobReader::new(file.clone().into()) {
+        Ok(mut reader) if at.piece.of > 1 => {
+            return loader
+                .read_piece(name, size, &mut reader, at.piece, &mut progress)
+                .unwrap_or_else(|_| Loader::new(options).into_part());
         }
-        Err(e) => {
-            let _ = loader.add_input(name, Some(total), FailingReader(e), &mut progress);
-        }
-    }
-    progress_at(total);
+        Ok(reader) => loader.add_input(name, Some(size), reader, &mut progress),
+        Err(e) => loader.add_input(name, Some(size), FailingReader(e), &mut progress),
+    };
+    let _ = read;
+    progress_at(size);
     loader.into_part()
 }
 

@@ -11,7 +11,8 @@
 //!   events of either go through the mapping in [`winlog`];
 //! - `ingest`: the one event sink every reader writes rows into;
 //! - `report`: each stream's [`StreamReport`]; `dates`: placing numeric dates once a stream's
-//!   day/month order is known; `merge`: parts read in parallel into one [`Loaded`];
+//!   day/month order is known; `merge`: parts read in parallel into one [`Loaded`]; `piece`:
+//!   one large file read in pieces; [`share`]: what each of several readers reads;
 //! - [`read`]: the readers' public face, through which evidence reads rows again.
 
 mod container;
@@ -30,6 +31,7 @@ mod part;
 mod piece;
 pub mod read;
 mod report;
+pub mod share;
 pub(crate) mod timeline;
 pub mod winlog;
 
