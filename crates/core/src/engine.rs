@@ -71,6 +71,19 @@ impl Default for Settings {
     }
 }
 
+/// Evidence rows still to read ([`Engine::evidence_work`]).
+pub struct EvidenceWork {
+    /// What is left, the next last.
+    requests: Vec<EvidenceRequest>,
+}
+
+impl EvidenceWork {
+    /// Whether nothing is left to read.
+    pub fn is_done(&self) -> bool {
+        self.requests.is_empty()
+    }
+}
+
 /// Where evidence rows are read again from: the inputs, by their index in
 /// [`Dataset::inputs`].
 pub trait EvidenceSource {
@@ -279,15 +292,60 @@ impl Engine {
         near_misses: bool,
         source: &mut dyn EvidenceSource,
     ) {
-        for mut request in self.requests(ids, near_misses) {
+        let mut work = self.evidence_work(ids, near_misses);
+        self.read_evidence_step(&mut work, source, &mut || true);
+    }
+
+    /// The evidence rows not read yet of the chains `ids` (as [`Engine::read_evidence`]), to
+    /// read a step at a time ([`Engine::read_evidence_step`]) by a reader that must stay
+    /// responsive meanwhile (the app's worker answers the page between steps).
+    pub fn evidence_work(&self, ids: Option<&[String]>, near_misses: bool) -> EvidenceWork {
+        let mut requests = self.requests(ids, near_misses);
+        for request in &mut requests {
             request.locs.retain(|l| !self.evidence.contains_key(l));
-            if request.locs.is_empty() {
-                continue;
-            }
+        }
+        requests.retain(|r| !r.locs.is_empty());
+        requests.reverse();
+        EvidenceWork { requests }
+    }
+
+    /// Reads the rows of `work`, asking `more` between steps whether to go on; returns true
+    /// when all are read. A step is one read of a plain-text input (the rows within a
+    /// window of its bytes; each row is reached by its byte) or a whole compressed input or document (read through in one
+    /// pass).
+    pub fn read_evidence_step(
+        &mut self,
+        work: &mut EvidenceWork,
+        source: &mut dyn EvidenceSource,
+        more: &mut dyn FnMut() -> bool,
+    ) -> bool {
+        while let Some(mut request) = work.requests.pop() {
             // Plain-text inputs: jump to each row; compressed ones and documents: read through.
-            let at = source
-                .open_at(request.input)
-                .map(|mut at| self.data.read_evidence_at(&request, &mut *at));
+            let at = source.open_at(request.input).map(|mut at| {
+                // The first rows, taken off the front: as many as one read of the input
+                // covers.
+                let mut step = EvidenceRequest {
+                    input: request.input,
+                    stream: request.stream,
+                    locs: BTreeSet::new(),
+                };
+                let first = request.locs.first().map_or(0, |l| l.byte);
+                while let Some(&loc) = request.locs.first() {
+                    if loc.byte - first >= crate::evidence::WINDOW as u64 {
+                        break;
+                    }
+                    request.locs.pop_first();
+                    step.locs.insert(loc);
+                }
+                let found = self.data.read_evidence_at(&step, &mut *at);
+                match found {
+                    // Read through instead, all of them.
+                    None => request.locs.append(&mut step.locs),
+                    Some(_) if request.locs.is_empty() => request = step,
+                    Some(_) => work.requests.push(std::mem::replace(&mut request, step)),
+                }
+                found
+            });
             let found = match at {
                 Ok(Some(found)) => found,
                 Ok(None) => source
@@ -304,9 +362,15 @@ impl Engine {
                     if !self.evidence_errors.contains(&message) {
                         self.evidence_errors.push(message);
                     }
+                    // The rest of this input fails the same way.
+                    work.requests.retain(|r| r.input != request.input);
                 }
             }
+            if !work.requests.is_empty() && !more() {
+                return false;
+            }
         }
+        true
     }
 
     /// Whether every event of the chains `ids` (every chain and near miss for `None`) has

@@ -195,6 +195,11 @@ pub trait ReadAt {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
 }
 
+/// Rows near each other are read with one window of this many bytes: a read costs more than
+/// its bytes (a browser Blob slice, a seek), so sparse rows cost one read each and dense ones
+/// share.
+pub(crate) const WINDOW: usize = 1 << 20;
+
 /// A [`ReadAt`] over any seekable reader.
 pub struct SeekReader<R>(pub R);
 
@@ -243,9 +248,6 @@ pub fn read_stream_at(
         Some(StreamKind::Csv { .. }) | Some(StreamKind::JsonLines) => {}
         _ => return None,
     }
-    // Rows near each other are read with one window: a read costs more than its bytes (a
-    // browser Blob slice, a seek), so sparse rows cost one read each and dense ones share.
-    const WINDOW: usize = 1 << 20;
     const ROW: usize = 1 << 16;
     let mut out = HashMap::new();
     let locs: Vec<&Loc> = locs.iter().collect();

@@ -693,3 +693,68 @@ fn evidence_is_complete_once_the_asked_chains_rows_are_read() {
     e.read_evidence(None, true, &mut MemorySource(inputs));
     assert!(e.evidence_complete(None));
 }
+
+#[test]
+fn evidence_read_a_step_at_a_time_is_the_evidence_read_at_once() {
+    use copyexec_core::engine::{Engine, MemorySource, Settings};
+    // 3,000 chains; the process events 2.4 MB (long command lines), read in steps of one 1 MiB
+    // window; the logons gzipped (read through in one step).
+    let n = 3000;
+    let dev = |i: usize| format!("d{i}");
+    let rows = |f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<Vec<_>>();
+    let ip = |i: usize| format!("10.1.{}.{}", i / 250, i % 250 + 1);
+    let cmd = format!("x {}", "y".repeat(700));
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "net.csv",
+            csv(NET, &rows(&|i| net(0, &dev(i), &ip(i), "445"))).into_bytes(),
+        ),
+        (
+            "logon.csv.gz",
+            gzip(csv(LOGON, &rows(&|i| logon(S, &dev(i), &ip(i), "alice"))).as_bytes()),
+        ),
+        (
+            "file.csv",
+            csv(
+                FILE,
+                &rows(&|i| write(2 * S, &dev(i), r"C:\x.exe", "FileCreated", "System")),
+            )
+            .into_bytes(),
+        ),
+        (
+            "proc.csv",
+            csv(PROC, &rows(&|i| start(3 * S, &dev(i), r"C:\x.exe", &cmd))).into_bytes(),
+        ),
+    ];
+    let engine = || {
+        Engine::new(
+            load_bytes(&files, LoadOptions::default()),
+            Settings::default(),
+        )
+    };
+    let inputs: Vec<&[u8]> = files.iter().map(|(_, b)| b.as_slice()).collect();
+    let mut at_once = engine();
+    assert_eq!(at_once.results().chains.len(), n);
+    at_once.read_evidence(None, false, &mut MemorySource(inputs.clone()));
+    let mut stepped = engine();
+    let mut work = stepped.evidence_work(None, false);
+    let mut steps = 0;
+    while !stepped.read_evidence_step(&mut work, &mut MemorySource(inputs.clone()), &mut || false) {
+        steps += 1;
+        assert!(
+            !stepped.evidence_complete(None),
+            "not all read after step {steps}"
+        );
+    }
+    assert!(work.is_done() && stepped.evidence_complete(None));
+    // The network and file events in one window each, the processes in three, and the
+    // gzipped logons whole.
+    assert!(files[3].1.len() > 2 << 20);
+    assert_eq!(steps + 1, 1 + 1 + 1 + 3);
+    let doc = |e: &Engine| serde_json::to_string(&e.document()).unwrap();
+    assert_eq!(doc(&stepped), doc(&at_once));
+    assert!(
+        doc(&stepped).contains(r#"["ProcessId","4242"]"#),
+        "evidence fields are in"
+    );
+}

@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use web_sys::{Blob, FileReaderSync};
 
 /// Bytes per slice read from the blob.
-const SLICE: f64 = 4.0 * 1024.0 * 1024.0;
+const SLICE: f64 = 16.0 * 1024.0 * 1024.0;
 
 /// Reads a blob front to back.
 pub struct BlobReader {

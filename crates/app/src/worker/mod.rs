@@ -17,7 +17,7 @@ use crate::protocol::{
     TableView, ToWorker,
 };
 use blob_reader::BlobReader;
-use copyexec_core::engine::{EvidenceSource, Settings};
+use copyexec_core::engine::{EvidenceSource, EvidenceWork, Settings};
 use copyexec_core::evidence::ReadAt;
 use copyexec_core::load::decode::Layer;
 use copyexec_core::load::share::InputPiece;
@@ -54,6 +54,8 @@ struct Session {
     delay_ms: i32,
     /// That reading is scheduled.
     scheduled: bool,
+    /// What is left of that reading, between its steps.
+    evidence: Option<EvidenceWork>,
 }
 
 /// The session's files, opened again for evidence and hashing.
@@ -81,6 +83,9 @@ impl EvidenceSource for Blobs<'_> {
 /// Wait before reading evidence after a tolerance change: while the user drags the slider,
 /// only the value it comes to rest on has its evidence read.
 const EVIDENCE_DELAY_MS: i32 = 150;
+
+/// Evidence is read in steps of about this long: a request from the page waits at most that.
+const EVIDENCE_STEP_MS: f64 = 30.0;
 
 /// Wait before reading evidence when the page asks for no rows (it always does: this is a
 /// safety net).
@@ -354,8 +359,8 @@ fn chains_page(seq: u32, query: ChainQuery) {
     if let Some(page) = page {
         post(&FromWorker::Chains(Box::new(page)), None);
     }
-    // The first rows are out: the evidence reading (seconds on a fleet, during which this
-    // worker answers nothing) may start.
+    // The first rows are out: the evidence reading (a second on a fleet, in steps between
+    // which this worker answers the page) may start.
     SESSION.with(|s| {
         if let Some(session) = s.borrow_mut().as_mut() {
             if session.pending && session.latest == seq && !session.scheduled {
@@ -512,6 +517,7 @@ fn start_session(seq: u32, read: reading::Read) {
         latest: seq,
         read_ms: read.read_ms,
         pending: false,
+        evidence: None,
         delay_ms: 0,
         scheduled: false,
     };
@@ -560,6 +566,7 @@ fn analyse(seq: u32, session: &mut Session, started: f64, delay_ms: i32) {
     let complete = result.evidence_complete;
     post(&FromWorker::Result(Box::new(result)), None);
     session.pending = !complete;
+    session.evidence = None;
     session.delay_ms = delay_ms;
     session.scheduled = false;
     if !complete {
@@ -618,16 +625,28 @@ fn chain_ids(engine: &Engine) -> Vec<String> {
         .collect()
 }
 
-/// Reads the evidence of the pending result, if it is still the latest, and says so.
+/// Reads the evidence of the pending result, if it is still the latest, a step at a time:
+/// the page's requests (a keystroke in the filter, a chain opened) are answered between the
+/// steps. Says when it is all in.
 fn complete_evidence(seq: u32, session: &mut Session) {
-    if session.latest != seq || !std::mem::take(&mut session.pending) {
+    if session.latest != seq || !session.pending {
         return;
     }
-    let ids = chain_ids(&session.engine);
-    session
-        .engine
-        .read_evidence(Some(&ids), false, &mut Blobs(&session.files));
-    post(&FromWorker::EvidenceReady { seq }, None);
+    let engine = &mut session.engine;
+    let mut work = session
+        .evidence
+        .take()
+        .unwrap_or_else(|| engine.evidence_work(Some(&chain_ids(engine)), false));
+    let until = now() + EVIDENCE_STEP_MS;
+    let done =
+        engine.read_evidence_step(&mut work, &mut Blobs(&session.files), &mut || now() < until);
+    if done {
+        session.pending = false;
+        post(&FromWorker::EvidenceReady { seq }, None);
+    } else {
+        session.evidence = Some(work);
+        read_evidence_later(seq, 0);
+    }
 }
 
 /// One chain (kept or suppressed) with its evidence; the engine reads only the rows it has
