@@ -123,7 +123,8 @@ struct Common {
     /// No progress and no per-file summary on stderr (diagnostics are still printed).
     #[arg(long, short)]
     quiet: bool,
-    /// Files read at once (default: one per CPU). Results do not depend on it.
+    /// Files, or pieces of a large CSV or JSON-lines file, read at once (default: one per
+    /// CPU). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(usize))]
     threads: Option<usize>,
     #[command(flatten)]
