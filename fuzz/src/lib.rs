@@ -74,7 +74,46 @@ fn reread(data: &Dataset, stream_inputs: &[u32], inputs: &[(&str, &[u8])]) {
         let read = data.read_evidence(&req, Box::new(Cursor::new(bytes)));
         let mut at = SeekReader(Cursor::new(bytes));
         if let (Some(Ok(jumped)), Ok(read)) = (data.read_evidence_at(&req, &mut at), &read) {
-            assert_eq!(&jumped, read, "evidence by jumping differs from reading through");
+            assert_eq!(
+                &jumped, read,
+                "evidence by jumping differs from reading through"
+            );
         }
     }
+}
+
+/// Reads `file` whole and in `pieces` pieces (each part sent as bytes, as between the app's
+/// workers); panics unless both give the same events and reports.
+pub fn pieces_agree(file: &[u8], pieces: u32, options: LoadOptions) {
+    use copyexec_core::load::{Loaded, Part, Piece};
+    let size = file.len() as u64;
+    let mut whole = Loader::new(options);
+    whole
+        .add_input("export", Some(size), file, &mut |_| true)
+        .expect("nothing cancels");
+    let whole = whole.finish();
+    let parts: Vec<Part> = (0..pieces)
+        .map(|index| {
+            let part = Loader::new(options)
+                .read_piece(
+                    "export",
+                    size,
+                    &mut SeekReader(Cursor::new(file)),
+                    Piece { index, of: pieces },
+                    &mut |_| true,
+                )
+                .expect("nothing cancels");
+            Part::from_bytes(&part.to_bytes()).expect("a part's bytes read back")
+        })
+        .collect();
+    let merged = Loaded::from_parts(parts);
+    let json = |l: &Loaded| {
+        (
+            serde_json::to_string(&l.store).expect("events serialize"),
+            serde_json::to_string(&l.reports).expect("reports serialize"),
+        )
+    };
+    let (a, b) = (json(&whole), json(&merged));
+    assert_eq!(a.1, b.1, "reports differ in {pieces} pieces");
+    assert_eq!(a.0, b.0, "events differ in {pieces} pieces");
 }

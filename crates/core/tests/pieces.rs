@@ -381,3 +381,26 @@ fn pieces_among_other_files_make_the_chains_of_one_reading() {
     }
     assert_eq!(many, one);
 }
+
+#[test]
+fn a_piece_that_opens_on_a_byte_order_mark_keeps_it() {
+    // A reader strips a byte-order mark only at the start of the file: one opening a row (a
+    // file pasted after another) is text of that row, in whichever piece the row falls.
+    let rows: Vec<String> = (0..4000)
+        .map(|i| {
+            let row = start(3 * S + i * S, "d1", r"C:\x.exe", &format!("run {i}"));
+            if i % 3 == 0 {
+                format!("\u{feff}{row}")
+            } else {
+                row
+            }
+        })
+        .collect();
+    let bytes = csv(PROC, &rows);
+    assert_same(
+        "pasted.csv",
+        bytes.as_bytes(),
+        LoadOptions::default(),
+        &[2, 5, 11],
+    );
+}

@@ -59,7 +59,9 @@ pub(super) struct Open {
     pub piece: Piece,
     /// Its stream, for the first piece; the pieces after it join that one.
     pub stream: Option<u32>,
-    /// The byte of the text where the piece starts (its bytes are counted from there).
+    /// The byte of the text where the piece's reader starts (its bytes are counted from
+    /// there): the piece's first byte for the first piece, the line end before it for the
+    /// others.
     pub start: u64,
     pub counts: StreamCounts,
     /// As JSON text in a part's bytes: diagnostics leave out empty fields.
@@ -206,7 +208,10 @@ impl Loader {
             piece,
             until: (end < size).then(|| end - bom),
         };
-        let from = if piece.index == 0 { bom } else { start };
+        // A later piece's reader starts on the line end before it, so that a byte-order mark
+        // opening its first row stays text of that row, as it is to a reader of the whole file
+        // (which strips only the file's own): that row is then line 2 of the piece.
+        let from = if piece.index == 0 { bom } else { start - 1 };
         let reader = Sequential::new(file, from, size);
         let count = reader.count.clone();
         let mut tick = || progress(count.get());
@@ -231,7 +236,7 @@ impl Loader {
         }
         let mut diagnostics = Diagnostics::default();
         let mut st = StreamState::new(name, self.set.options.offset_minutes, &mut diagnostics);
-        st.until = span.until.map(|u| u - (start - bom));
+        st.until = span.until.map(|u| u - (from - bom));
         let mut sink = EventSink {
             stream: 0,
             store: &mut self.set.store,
@@ -239,6 +244,8 @@ impl Loader {
         };
         let mut format = None;
         let read = match &layout {
+            // Nothing starts here: the piece before read to the end.
+            _ if start >= size => Ok(()),
             Layout::Csv {
                 dialect, headers, ..
             } => csv::load_piece(reader, *dialect, headers.clone(), &mut sink, &mut tick),
@@ -258,7 +265,7 @@ impl Loader {
         self.set.open = Some(Open {
             piece,
             stream: None,
-            start: start - bom,
+            start: from - bom,
             counts: st.into_counts(),
             diagnostics,
             kind: None,
@@ -285,8 +292,9 @@ impl Loaded {
             return;
         };
         open.piece = later.piece;
-        // Lines of the piece are counted from 1 at its start, the line the one before stopped on.
-        let line_base = line - 1;
+        // The piece's reader started on the line end before the line where the one before
+        // stopped: that line is its line 2.
+        let line_base = line.saturating_sub(2);
         let lens = [
             self.store.net.len(),
             self.store.logons.len(),
