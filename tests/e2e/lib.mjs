@@ -126,8 +126,13 @@ export async function openCard(page, row) {
   return card;
 }
 
-/** What the chain table's rows and each chain's card show (every row is opened in turn). */
+/** What the chain table's rows and each chain's card show (every row is opened in turn). A
+ * cell the table may cut short must carry its whole text as its title. */
 export async function appCards(page) {
+  const untitled = await page.$$eval('[data-testid=chain] td[data-testid^=chain-]', (cells) =>
+    cells.filter((c) => c.title !== c.textContent).map((c) => `${c.dataset.testid}: ${c.textContent}`),
+  );
+  if (untitled.length) throw new Error(`chain table cells without their text as title: ${untitled.slice(0, 3).join('; ')}`);
   const rows = await page.$$eval('[data-testid=chain]', (rows) =>
     rows.map((r) => {
       const t = (sel) => r.querySelector(sel)?.textContent ?? null;

@@ -235,8 +235,8 @@ pub fn chain_table(props: &Props) -> Html {
                 <td data-testid="chain-device" title={r.device_name.clone()}>{ r.device_name.clone() }</td>
                 <td class="mono" data-testid="chain-file" title={r.file_name.clone()}>{ r.file_name.clone() }</td>
                 <td class="mono" data-testid="chain-path" title={r.folder_path.clone()}>{ r.folder_path.clone() }</td>
-                <td class="mono" data-testid="chain-ips">{ r.remote_ips.join(", ") }</td>
-                <td data-testid="chain-accounts">{ r.accounts.join(", ") }</td>
+                <td class="mono" data-testid="chain-ips" title={r.remote_ips.join(", ")}>{ r.remote_ips.join(", ") }</td>
+                <td data-testid="chain-accounts" title={r.accounts.join(", ")}>{ r.accounts.join(", ") }</td>
                 if suppressed {
                     <td class="rules"><div class="rules-in">
                         { for r.suppressed_by.iter().map(|rule| html! {
