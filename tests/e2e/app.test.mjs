@@ -468,12 +468,19 @@ for (const url of urls) {
       for (const [cores, pieces] of [[2, 2], [4, 3]]) {
         const other = await openApp(browser, url, { cores });
         try {
+          const closed = [];
+          for (const w of other.page.workers()) w.on('close', () => closed.push(w.url()));
           await chooseFiles(other.page, files.map((f) => join(dir, f)));
           await waitForResults(other.page, 120000);
           const readers = Number(await other.page.getAttribute('[data-testid=summary]', 'data-readers'));
           assert.equal(readers, cores, `${cores} cores: read by ${cores} workers`);
           const split = await other.page.getAttribute('[data-testid=summary]', 'data-pieces');
           assert.equal(split, String(pieces), `${cores} cores: the large file in ${pieces} pieces`);
+          // Each reading worker, its part delivered, gives way to a fresh one (a worker's memory
+          // never shrinks): the page keeps its workers, none holding a copy of the data.
+          for (let i = 0; i < 50 && closed.length < cores - 1; i++) await other.page.waitForTimeout(100);
+          assert.equal(closed.length, cores - 1, `${cores} cores: the reading workers were ended after reading`);
+          assert.equal(other.page.workers().length, cores, 'fresh reading workers stand ready');
           assert.equal(await chainCount(other.page), ref.doc.chains.length);
           assert.equal(await download(other.page, 'download-chains'), ref.text, `${cores} workers: chains JSON = CLI bytes`);
           assert.deepEqual(foreignRequests(url, other.requests), []);

@@ -175,7 +175,7 @@ impl AppContext {
                 date_order: options.date_order,
             };
             let share_files: Vec<Input> = share.iter().map(|u| files[u.input].clone()).collect();
-            match ensure_reader(&self.bridge, &self.state.dispatcher(), k - 1) {
+            match ensure_reader(&self.bridge, &self.state.dispatcher(), k - 1, false) {
                 Ok(()) => {
                     let b = self.bridge.borrow();
                     match b.readers[k - 1].read(&message, &share_files) {
@@ -305,22 +305,27 @@ fn stop_worker(bridge: &Rc<RefCell<Bridge>>) {
 }
 
 /// Makes reading worker `k` ready for a new load: started if missing, replaced if it is still
-/// reading for an earlier one.
+/// reading for an earlier one (or, `fresh`, in any case).
 fn ensure_reader(
     bridge: &Rc<RefCell<Bridge>>,
     dispatch: &UseReducerDispatcher<State>,
     k: usize,
+    fresh: bool,
 ) -> Result<(), String> {
     {
         let b = bridge.borrow();
         if let Some(r) = b.readers.get(k) {
-            if !r.busy() {
+            if !r.busy() && !fresh {
                 return Ok(());
             }
             r.stop();
         }
     }
     let weak = Rc::downgrade(bridge);
+    let renew = {
+        let dispatch = dispatch.clone();
+        move |bridge: &Rc<RefCell<Bridge>>| renew_reader(bridge, &dispatch, k)
+    };
     let part = Rc::new(move |seq: u32, read: InputPiece, bytes: JsValue| {
         let Some(bridge) = weak.upgrade() else { return };
         let b = bridge.borrow();
@@ -329,6 +334,12 @@ fn ensure_reader(
         }
         if let Some(worker) = &b.worker {
             let _ = readers::post(worker, &ToWorker::Part { seq, read }, None, Some(&bytes));
+        }
+        // Its part delivered, the reader holds all it read in memory a worker never gives
+        // back: a fresh one takes its place.
+        if b.readers.get(k).is_some_and(|r| !r.busy()) {
+            drop(b);
+            renew(&bridge);
         }
     });
     let message = {
@@ -495,6 +506,25 @@ fn save(
     Ok(())
 }
 
+/// Replaces reading worker `k` with a fresh one, once the message being handled (its own)
+/// is done.
+fn renew_reader(bridge: &Rc<RefCell<Bridge>>, dispatch: &UseReducerDispatcher<State>, k: usize) {
+    let weak = Rc::downgrade(bridge);
+    let dispatch = dispatch.clone();
+    let later = Closure::once_into_js(move || {
+        let Some(bridge) = weak.upgrade() else { return };
+        let idle = bridge.borrow().readers.get(k).is_some_and(|r| !r.busy());
+        if idle {
+            if let Err(e) = ensure_reader(&bridge, &dispatch, k, true) {
+                dispatch.dispatch(Action::Problem(e));
+            }
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback(later.unchecked_ref());
+    }
+}
+
 /// The app's state and worker, created once.
 #[hook]
 pub fn use_app() -> AppContext {
@@ -515,7 +545,7 @@ pub fn use_app() -> AppContext {
             // Start the workers early so the module is instantiated there before files arrive.
             ensure_worker(&bridge, &dispatcher);
             for k in 0..readers::workers() - 1 {
-                if let Err(e) = ensure_reader(&bridge, &dispatcher, k) {
+                if let Err(e) = ensure_reader(&bridge, &dispatcher, k, false) {
                     dispatcher.dispatch(Action::Problem(e));
                     break;
                 }
