@@ -1,10 +1,11 @@
 //! The reading workers: more workers running the same module, each reading some of the files
-//! of a load into a core part, which the page passes on, untouched, to the analysis worker.
+//! of a load (or pieces of a large one) into core parts, which the page passes on, untouched,
+//! to the analysis worker.
 //!
-//! A file is read by one worker (the core reads a file front to back), so the files are shared
-//! out by size, largest first, to whichever worker has the fewest bytes so far; the analysis
-//! worker takes its share too. The parts are merged there in file order, so the result is the
-//! one a single worker gives.
+//! The core's plan (`load::share`) shares the files and pieces out by size, largest first, to
+//! whichever worker has the fewest bytes so far; the analysis worker takes its share too. The
+//! parts are merged there in file and piece order, so the result is the one a single worker
+//! gives.
 
 use crate::codec;
 use crate::host::{self, Input};
