@@ -310,9 +310,9 @@ impl Engine {
     }
 
     /// Reads the rows of `work`, asking `more` between steps whether to go on; returns true
-    /// when all are read. A step is one read of a plain-text input (the rows within a
-    /// window of its bytes; each row is reached by its byte) or a whole compressed input or document (read through in one
-    /// pass).
+    /// when all are read. A step is one read of a plain-text input (the rows within a window
+    /// of its bytes; each row is reached by its byte) or a whole compressed input or document
+    /// (read through in one pass).
     pub fn read_evidence_step(
         &mut self,
         work: &mut EvidenceWork,

@@ -200,6 +200,73 @@ pub trait ReadAt {
 /// share.
 pub(crate) const WINDOW: usize = 1 << 20;
 
+impl<R: ReadAt + ?Sized> ReadAt for &mut R {
+    fn size(&self) -> u64 {
+        (**self).size()
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+/// Bytes asked of the input at a time when reading it front to back: a browser reads a 66 MB
+/// file in 16 MiB slices in 61-91 ms, in 4 MiB slices in 92-205 ms (headless Chromium).
+const CHUNK: usize = 16 << 20;
+
+/// Reads a [`ReadAt`] front to back from a byte (loading, hashing, evidence read through),
+/// in large reads, counting what it hands out.
+pub struct Sequential<R> {
+    file: R,
+    pos: u64,
+    buf: Vec<u8>,
+    at: usize,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: ReadAt> Sequential<R> {
+    /// A reader of `file` from byte `from`.
+    pub fn new(file: R, from: u64) -> Self {
+        Sequential {
+            file,
+            pos: from,
+            buf: Vec::new(),
+            at: 0,
+            count: Default::default(),
+        }
+    }
+
+    /// The bytes handed out so far, as they grow.
+    pub(crate) fn handed_out(&self) -> std::rc::Rc<std::cell::Cell<u64>> {
+        self.count.clone()
+    }
+}
+
+impl<R: ReadAt> Read for Sequential<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.at >= self.buf.len() {
+            let size = self.file.size();
+            if self.pos >= size {
+                return Ok(0);
+            }
+            let len = CHUNK.min((size - self.pos).try_into().unwrap_or(usize::MAX));
+            self.buf.resize(len, 0);
+            let n = self.file.read_at(self.pos, &mut self.buf)?;
+            self.buf.truncate(n);
+            self.at = 0;
+            self.pos += n as u64;
+            if n == 0 {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
 /// A [`ReadAt`] over any seekable reader.
 pub struct SeekReader<R>(pub R);
 

@@ -322,10 +322,7 @@ fn ensure_reader(
         }
     }
     let weak = Rc::downgrade(bridge);
-    let renew = {
-        let dispatch = dispatch.clone();
-        move |bridge: &Rc<RefCell<Bridge>>| renew_reader(bridge, &dispatch, k)
-    };
+    let renewing = dispatch.clone();
     let part = Rc::new(move |seq: u32, read: InputPiece, bytes: JsValue| {
         let Some(bridge) = weak.upgrade() else { return };
         let b = bridge.borrow();
@@ -339,7 +336,7 @@ fn ensure_reader(
         // back: a fresh one takes its place.
         if b.readers.get(k).is_some_and(|r| !r.busy()) {
             drop(b);
-            renew(&bridge);
+            renew_reader(&bridge, &renewing, k);
         }
     });
     let message = {

@@ -18,7 +18,7 @@ use crate::protocol::{
 };
 use blob_reader::BlobReader;
 use copyexec_core::engine::{EvidenceSource, EvidenceWork, Settings};
-use copyexec_core::evidence::ReadAt;
+use copyexec_core::evidence::{ReadAt, Sequential};
 use copyexec_core::load::decode::Layer;
 use copyexec_core::load::share::InputPiece;
 use copyexec_core::load::LoadOptions;
@@ -76,7 +76,7 @@ impl EvidenceSource for Blobs<'_> {
     }
 
     fn open(&mut self, input: u32) -> std::io::Result<Box<dyn std::io::Read + '_>> {
-        Ok(Box::new(self.reader(input)?))
+        Ok(Box::new(Sequential::new(self.reader(input)?, 0)))
     }
 }
 
@@ -391,9 +391,9 @@ fn open_report(seq: u32, name: String, file: Option<File>) {
         return fail(seq, "internal: no report file was passed".into());
     };
     let mut bytes = Vec::new();
-    let read = BlobReader::new(file.into()).and_then(|mut r| {
+    let read = BlobReader::new(file.into()).and_then(|r| {
         use std::io::Read;
-        r.read_to_end(&mut bytes)
+        Sequential::new(r, 0).read_to_end(&mut bytes)
     });
     if let Err(e) = read {
         return fail(seq, format!("{name}: could not be read: {e}"));
@@ -703,7 +703,8 @@ fn download(kind: DownloadKind, session: &mut Session, near_misses: bool, mut me
             }
             // The chain of custody: each input's size and SHA-256, read again from the File.
             for (file, input) in session.files.iter().zip(&doc.inputs) {
-                let hash = BlobReader::new(file.clone().into()).and_then(sha256_hex);
+                let hash = BlobReader::new(file.clone().into())
+                    .and_then(|r| sha256_hex(Sequential::new(r, 0)));
                 match hash {
                     Ok(sha256) => meta.inputs.push(InputMeta {
                         name: input.name.clone(),

@@ -187,17 +187,15 @@ fn read_one(seq: u32, at: InputPiece, name: &str, file: &File, options: LoadOpti
     // A file that fails part-way is reported in its stream's diagnostics by the core; only a
     // cancel (which `progress` never asks for) ends a read without a part.
     let read = match BlobReader::new(file.clone().into()) {
-        Ok(mut reader) if at.piece.of > 1 => {
-            return loader
-                .read_piece(name, size, &mut reader, at.piece, &mut progress)
-                .unwrap_or_else(|_| Loader::new(options).into_part());
-        }
-        Ok(reader) => loader.add_input(name, Some(size), reader, &mut progress),
-        Err(e) => loader.add_input(name, Some(size), FailingReader(e), &mut progress),
+        Ok(mut reader) => loader.read_piece(name, size, &mut reader, at.piece, &mut progress),
+        Err(e) => loader
+            .add_input(name, Some(size), FailingReader(e), &mut progress)
+            .map(|()| loader.into_part()),
     };
-    let _ = read;
-    progress_at(size);
-    loader.into_part()
+    if at.piece.of == 1 {
+        progress_at(size);
+    }
+    read.unwrap_or_else(|_| Loader::new(options).into_part())
 }
 
 /// A reader that fails at once (the file could not be opened).

@@ -24,16 +24,13 @@ use super::json::{self, JsonLoad};
 use super::lines::LineReader;
 use super::{Format, Loaded, Loader, Part, StreamKind};
 use crate::diag::Diagnostics;
-use crate::evidence::ReadAt;
+use crate::evidence::{ReadAt, Sequential};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader};
 
 /// Bytes of the head every piece reads: the header (or first JSON line) must end within it.
 const HEAD: usize = 64 * 1024;
-
-/// Bytes asked of the file at a time while reading a piece.
-const CHUNK: usize = 4 << 20;
 
 /// Piece `index` (from 0) of `of` of one input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +183,7 @@ impl Loader {
         };
         let Some(layout) = layout else {
             if piece.index == 0 {
-                let whole = Sequential::new(file, 0, size);
+                let whole = Sequential::new(file, 0);
                 self.add_input(name, Some(size), whole, progress)?;
             }
             return Ok(self.into_part());
@@ -212,8 +209,8 @@ impl Loader {
         // opening its first row stays text of that row, as it is to a reader of the whole file
         // (which strips only the file's own): that row is then line 2 of the piece.
         let from = if piece.index == 0 { bom } else { start - 1 };
-        let reader = Sequential::new(file, from, size);
-        let count = reader.count.clone();
+        let reader = Sequential::new(file, from);
+        let count = reader.handed_out();
         let mut tick = || progress(count.get());
         if piece.index == 0 {
             let input = self.set.inputs.len() as u32;
@@ -402,53 +399,6 @@ fn line_start(file: &mut dyn ReadAt, from: u64, size: u64) -> io::Result<u64> {
         at += n as u64;
     }
     Ok(size)
-}
-
-/// Reads a [`ReadAt`] front to back from a byte, counting what it hands out.
-struct Sequential<'f> {
-    file: &'f mut dyn ReadAt,
-    pos: u64,
-    size: u64,
-    buf: Vec<u8>,
-    at: usize,
-    count: std::rc::Rc<std::cell::Cell<u64>>,
-}
-
-impl<'f> Sequential<'f> {
-    fn new(file: &'f mut dyn ReadAt, from: u64, size: u64) -> Self {
-        Sequential {
-            file,
-            pos: from,
-            size,
-            buf: Vec::new(),
-            at: 0,
-            count: Default::default(),
-        }
-    }
-}
-
-impl Read for Sequential<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.at >= self.buf.len() {
-            if self.pos >= self.size {
-                return Ok(0);
-            }
-            let len = CHUNK.min((self.size - self.pos) as usize);
-            self.buf.resize(len, 0);
-            let n = self.file.read_at(self.pos, &mut self.buf)?;
-            self.buf.truncate(n);
-            self.at = 0;
-            self.pos += n as u64;
-            if n == 0 {
-                return Ok(0);
-            }
-        }
-        let n = out.len().min(self.buf.len() - self.at);
-        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
-        self.at += n;
-        self.count.set(self.count.get() + n as u64);
-        Ok(n)
-    }
 }
 
 /// A value as JSON text inside another encoding.
